@@ -1,0 +1,159 @@
+"""Communications with the customer: recorded always, e-mailed in the background."""
+
+import logging
+from functools import partial
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from customers.models import ContactChannel
+
+from .. import tasks as order_tasks
+from ..exceptions import OrderRuleError
+from ..models import Communication, Order, OrderEvent
+from .events import event_record
+
+logger = logging.getLogger(__name__)
+
+
+def _event(communication: Communication, actor=None) -> None:
+    event_record(
+        order=communication.order,
+        kind=OrderEvent.Kind.COMMUNICATION,
+        actor=actor,
+        data={
+            "communication_id": communication.pk,
+            "channel": communication.channel,
+            "direction": communication.direction,
+            "purpose": communication.purpose,
+            "outcome": communication.outcome,
+        },
+    )
+
+
+def customer_notify(
+    *, order: Order, purpose: str, subject: str, content: str, actor=None
+) -> Communication:
+    """Tell the customer something on their preferred channel.
+
+    E-mail is queued and sent by a task after commit; a phone call, letter or text
+    is left for a person to make (outcome "to do"), so nothing is claimed as sent
+    that was not.
+    """
+    customer = order.customer
+    channel = customer.preferred_channel
+    if channel == ContactChannel.EMAIL and not customer.email:
+        channel = ContactChannel.PHONE if customer.phone else ContactChannel.LETTER
+    outcome = (
+        Communication.Outcome.QUEUED
+        if channel == ContactChannel.EMAIL
+        else Communication.Outcome.PENDING
+    )
+    communication = Communication.objects.create(
+        order=order,
+        channel=channel,
+        purpose=purpose,
+        subject=subject,
+        content=content,
+        outcome=outcome,
+        actor=actor,
+    )
+    _event(communication, actor)
+    if outcome == Communication.Outcome.QUEUED:
+        transaction.on_commit(
+            partial(
+                order_tasks.communication_send_task.delay,
+                communication_id=communication.pk,
+            ),
+            robust=True,
+        )
+    return communication
+
+
+@transaction.atomic
+def communication_record(
+    *,
+    order: Order,
+    actor,
+    channel: str,
+    purpose: str,
+    content: str,
+    outcome: str,
+    direction: str = Communication.Direction.OUTBOUND,
+    subject: str = "",
+) -> Communication:
+    """Log a contact a person made or received (a phone call, a letter, a visit)."""
+    errors = []
+    if channel not in Communication.Channel.values:
+        errors.append("Choose the channel.")
+    if purpose not in Communication.Purpose.values:
+        errors.append("Choose the purpose.")
+    if outcome not in Communication.Outcome.values:
+        errors.append("Choose the outcome.")
+    if not content.strip():
+        errors.append("Write what was said.")
+    if errors:
+        raise OrderRuleError(" ".join(errors))
+    communication = Communication.objects.create(
+        order=order,
+        channel=channel,
+        direction=direction,
+        purpose=purpose,
+        subject=subject,
+        content=content.strip(),
+        outcome=outcome,
+        actor=actor,
+    )
+    _event(communication, actor)
+    return communication
+
+
+@transaction.atomic
+def communication_send(*, communication_id: int, worker: str = "") -> Communication:
+    """Send a queued e-mail once; a second call finds it sent and does nothing."""
+    communication = (
+        Communication.objects.select_for_update()
+        .select_related("order__customer")
+        .get(pk=communication_id)
+    )
+    if communication.outcome != Communication.Outcome.QUEUED:
+        return communication
+    send_mail(
+        subject=communication.subject or f"Your order {communication.order.reference}",
+        message=communication.content,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[communication.order.customer.email],
+    )
+    communication.outcome = Communication.Outcome.SENT
+    communication.sent_at = timezone.now()
+    communication.save(update_fields=["outcome", "sent_at"])
+    event_record(
+        order=communication.order,
+        kind=OrderEvent.Kind.COMMUNICATION_SENT,
+        worker=worker,
+        data={"communication_id": communication.pk, "purpose": communication.purpose},
+    )
+    logger.info(
+        "Sent %s e-mail for order %s",
+        communication.purpose,
+        communication.order.reference,
+    )
+    return communication
+
+
+@transaction.atomic
+def communication_mark_failed(*, communication_id: int, worker: str = "") -> None:
+    """Record that an e-mail could not be sent after every retry."""
+    communication = Communication.objects.select_for_update().get(pk=communication_id)
+    if communication.outcome != Communication.Outcome.QUEUED:
+        return
+    communication.outcome = Communication.Outcome.FAILED
+    communication.save(update_fields=["outcome"])
+    event_record(
+        order=communication.order,
+        kind=OrderEvent.Kind.COMMUNICATION_SENT,
+        worker=worker,
+        data={"communication_id": communication.pk, "outcome": "failed"},
+    )

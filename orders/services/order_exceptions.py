@@ -1,0 +1,225 @@
+"""Exceptions: problems found on an order, the steps taken, and their resolution."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Role
+from inventory import services as stock
+from inventory.selectors import stock_level
+
+from ..exceptions import OrderRuleError
+from ..models import Communication, Order, OrderEvent, OrderException, OrderLine
+from .events import event_record
+from .lifecycle import (
+    ensure_role,
+    order_hold,
+    order_lock,
+    order_release_if_clear,
+    order_save,
+)
+from .receipt import order_totals
+
+STAFF = (Role.PROCESSOR, Role.DISPATCHER, Role.SUPERVISOR)
+
+
+@transaction.atomic
+def exception_raise(
+    *,
+    order: Order,
+    actor,
+    kind: str,
+    found: str,
+    line: OrderLine | None = None,
+    expected_version: int | None = None,
+) -> OrderException:
+    """A person records a problem; an order past verification goes on hold."""
+    ensure_role(actor, *STAFF)
+    order = order_lock(order, expected_version)
+    if kind not in OrderException.Kind.values:
+        raise OrderRuleError("Choose what kind of problem it is.")
+    if not found.strip():
+        raise OrderRuleError("Describe what you found.")
+    if line is not None and line.order_id != order.pk:
+        raise OrderRuleError("That line is not on this order.")
+    if not order.is_open or order.status in (
+        Order.Status.DISPATCHED,
+        Order.Status.DELIVERED,
+        Order.Status.FOLLOWED_UP,
+    ):
+        raise OrderRuleError(
+            f"Order {order} is {order.get_status_display().lower()}; raise a "
+            "complaint or a new order instead."
+        )
+    exception = OrderException.objects.create(
+        order=order, kind=kind, found=found.strip(), line=line, opened_by=actor
+    )
+    if order.status in (
+        Order.Status.VERIFIED,
+        Order.Status.CONFIRMED,
+        Order.Status.FULFILLING,
+    ):
+        order_hold(order=order)
+    else:
+        # Still being checked (or already held): verification ends on hold.
+        order_save(order, [])
+    event_record(
+        order=order,
+        kind=OrderEvent.Kind.EXCEPTION_OPENED,
+        actor=actor,
+        data={
+            "exception_id": exception.pk,
+            "kind": kind,
+            "found": exception.found,
+            "line": line.line_number if line else None,
+        },
+    )
+    return exception
+
+
+def _lock_open_exception(exception: OrderException) -> tuple[Order, OrderException]:
+    order = order_lock(exception.order)
+    exception = OrderException.objects.select_for_update().get(pk=exception.pk)
+    if exception.status != OrderException.Status.OPEN:
+        raise OrderRuleError("This exception is already resolved.")
+    return order, exception
+
+
+@transaction.atomic
+def exception_add_step(*, exception: OrderException, actor, text: str):
+    """Record a step taken towards resolving an exception."""
+    ensure_role(actor, *STAFF)
+    if not text.strip():
+        raise OrderRuleError("Describe the step you took.")
+    order, exception = _lock_open_exception(exception)
+    step = exception.steps.create(text=text.strip(), actor=actor)
+    order_save(order, [])
+    event_record(
+        order=order,
+        kind=OrderEvent.Kind.EXCEPTION_STEP,
+        actor=actor,
+        data={"exception_id": exception.pk, "step_id": step.pk, "text": step.text},
+    )
+    return step
+
+
+@transaction.atomic
+def exception_resolve(
+    *,
+    exception: OrderException,
+    actor,
+    resolution: str,
+    customer_informed: bool,
+    communication: Communication | None = None,
+) -> OrderException:
+    """Close an exception with what was done; the last one takes the order off hold."""
+    ensure_role(actor, *STAFF)
+    if not resolution.strip():
+        raise OrderRuleError("Say how the problem was resolved.")
+    order, exception = _lock_open_exception(exception)
+    if communication is not None:
+        if communication.order_id != order.pk:
+            raise OrderRuleError("That communication is about a different order.")
+        customer_informed = True
+    exception.status = OrderException.Status.RESOLVED
+    exception.resolution = resolution.strip()
+    exception.resolved_by = actor
+    exception.resolved_at = timezone.now()
+    exception.customer_informed = customer_informed
+    exception.communication = communication
+    exception.save(
+        update_fields=[
+            "status",
+            "resolution",
+            "resolved_by",
+            "resolved_at",
+            "customer_informed",
+            "communication",
+        ]
+    )
+    order_save(order, [])
+    event_record(
+        order=order,
+        kind=OrderEvent.Kind.EXCEPTION_RESOLVED,
+        actor=actor,
+        data={
+            "exception_id": exception.pk,
+            "kind": exception.kind,
+            "resolution": exception.resolution,
+            "customer_informed": customer_informed,
+            "communication_id": communication.pk if communication else None,
+        },
+    )
+    order_release_if_clear(order=order, actor=actor)
+    return exception
+
+
+def _lock_line(line: OrderLine) -> tuple[Order, OrderLine]:
+    order = order_lock(line.order)
+    return order, OrderLine.objects.select_for_update().get(pk=line.pk)
+
+
+@transaction.atomic
+def line_backorder(*, line: OrderLine, actor) -> OrderLine:
+    """Put a short line on backorder until its known restock date."""
+    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR)
+    order, line = _lock_line(line)
+    if line.status != OrderLine.Status.SHORT:
+        raise OrderRuleError("Only a line that is out of stock can be backordered.")
+    level = stock_level(pool=order.stock_pool, product_id=line.product_id)
+    if level is None or level.restock_date is None:
+        raise OrderRuleError(
+            f"No restock date is known for {line.product_code}: a backorder needs one "
+            "so the delivery promise is honest. Offer a substitute or cancel the line."
+        )
+    line.status = OrderLine.Status.BACKORDERED
+    line.restock_date = level.restock_date
+    line.save(update_fields=["status", "restock_date"])
+    order_save(order, [])
+    event_record(
+        order=order,
+        kind=OrderEvent.Kind.LINE_BACKORDERED,
+        actor=actor,
+        data={"line": line.line_number, "restock_date": line.restock_date},
+    )
+    return line
+
+
+@transaction.atomic
+def line_cancel(*, line: OrderLine, actor, reason: str) -> OrderLine:
+    """Cancel one line before it is dispatched, releasing any stock held for it."""
+    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR)
+    if not reason.strip():
+        raise OrderRuleError("Give the reason for cancelling the line.")
+    order, line = _lock_line(line)
+    if not order.is_open or line.quantity_dispatched or not line.is_active:
+        raise OrderRuleError("Only a line not yet dispatched can be cancelled.")
+    others = order.lines.exclude(pk=line.pk).exclude(status=OrderLine.Status.CANCELLED)
+    if not others.exists():
+        raise OrderRuleError("This is the order's only line: cancel the order instead.")
+    if line.quantity_reserved:
+        stock.stock_release(
+            pool=order.stock_pool,
+            product_id=line.product_id,
+            quantity=line.quantity_reserved,
+            reference=f"order-line:{line.pk}",
+            actor=actor,
+        )
+    released = line.quantity_reserved
+    line.status, line.quantity_reserved = OrderLine.Status.CANCELLED, 0
+    line.save(update_fields=["status", "quantity_reserved"])
+    order.net_total, order.vat_total, order.gross_total = order_totals(
+        list(order.lines.all())
+    )
+    order_save(order, ["net_total", "vat_total", "gross_total"])
+    event_record(
+        order=order,
+        kind=OrderEvent.Kind.LINE_CANCELLED,
+        actor=actor,
+        data={
+            "line": line.line_number,
+            "reason": reason.strip(),
+            "released": released,
+            "gross_total": order.gross_total,
+        },
+    )
+    return line

@@ -1,0 +1,240 @@
+"""Stage 1, receipt: capture an order from any channel and start its checks."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from customers.models import Customer
+from inventory.models import Product, StockPool
+from inventory.services import stock_pool_live
+
+from ..exceptions import OrderInputError
+from ..models import Communication, Order, OrderEvent, OrderLine
+from .communications import communication_record, customer_notify
+from .events import event_record
+from .lifecycle import schedule_verification
+
+PENNY = Decimal("0.01")
+DEFAULT_VAT_RATE = Decimal("0.200")
+MAX_LINES = 200
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """One line as the customer gave it; agreed_price only if a price was agreed."""
+
+    product_code: str
+    quantity: int
+    agreed_price: Decimal | None = None
+
+
+def luhn_valid(number: str) -> bool:
+    digits = [int(ch) for ch in number]
+    checksum = 0
+    for index, digit in enumerate(reversed(digits)):
+        if index % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        checksum += digit
+    return checksum % 10 == 0
+
+
+def _vat(net: Decimal, rate: Decimal) -> Decimal:
+    return (net * rate).quantize(PENNY, rounding=ROUND_HALF_UP)
+
+
+def order_totals(lines: Sequence[OrderLine]) -> tuple[Decimal, Decimal, Decimal]:
+    """Net, VAT and gross of the active lines; VAT rounded per line, half up."""
+    active = [line for line in lines if line.is_active]
+    net = sum((line.net for line in active), Decimal("0.00"))
+    vat = sum((_vat(line.net, line.vat_rate) for line in active), Decimal("0.00"))
+    return net, vat, net + vat
+
+
+def _validate(
+    *,
+    lines: Sequence[LineInput],
+    channel: str,
+    delivery_address: str,
+    delivery_postcode: str,
+    requested_date: date | None,
+    payment_method: str,
+    card_number: str,
+) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if channel not in Order.Channel.values:
+        add("channel", "Choose how the order came in.")
+    if not lines:
+        add("lines", "Add at least one line.")
+    if len(lines) > MAX_LINES:
+        add("lines", f"An order can have at most {MAX_LINES} lines.")
+    for number, line in enumerate(lines, start=1):
+        code = (line.product_code or "").strip()
+        if not code:
+            add("lines", f"Line {number}: enter the product code.")
+        elif len(code) > 20:
+            add("lines", f"Line {number}: a product code is at most 20 characters.")
+        if not isinstance(line.quantity, int) or line.quantity < 1:
+            add(
+                "lines",
+                f"Line {number}: the quantity must be a whole number of 1 or more.",
+            )
+        elif line.quantity > 1_000_000:
+            add("lines", f"Line {number}: the quantity is too large to take.")
+        if line.agreed_price is not None and (
+            line.agreed_price < 0 or line.agreed_price >= Decimal("1e9")
+        ):
+            add("lines", f"Line {number}: the agreed price must be £0 or more.")
+    if not delivery_address.strip():
+        add("delivery_address", "Enter the delivery address.")
+    if not delivery_postcode.strip():
+        add("delivery_postcode", "Enter the delivery postcode.")
+    if requested_date is not None and requested_date < timezone.localdate():
+        add("requested_date", "The requested delivery date is in the past.")
+    if payment_method not in Order.PaymentMethod.values:
+        add("payment_method", "Choose how the customer is paying.")
+    if payment_method == Order.PaymentMethod.CARD:
+        digits = card_number.replace(" ", "").replace("-", "")
+        if not (digits.isdigit() and 12 <= len(digits) <= 19 and luhn_valid(digits)):
+            add("card_number", "Enter a valid card number (12 to 19 digits).")
+    return errors
+
+
+@transaction.atomic
+def order_receive(
+    *,
+    customer: Customer,
+    lines: Sequence[LineInput],
+    channel: str,
+    received_by,
+    payment_method: str,
+    delivery_address: str = "",
+    delivery_postcode: str = "",
+    requested_date: date | None = None,
+    card_number: str = "",
+    customer_po_ref: str = "",
+    stock_pool: StockPool | None = None,
+    gateway: str | None = None,
+    received_at: datetime | None = None,
+) -> Order:
+    """Capture an order as the customer gave it and queue its checks.
+
+    Wrong codes, prices and quantities are kept as given: the checks find and
+    flag them, so nothing is corrected silently. Missing mandatory data is refused
+    with OrderInputError, field by field, and nothing is saved.
+    """
+    delivery_address = delivery_address or customer.postal_address
+    delivery_postcode = (delivery_postcode or customer.postcode).strip().upper()
+    errors = _validate(
+        lines=lines,
+        channel=channel,
+        delivery_address=delivery_address,
+        delivery_postcode=delivery_postcode,
+        requested_date=requested_date,
+        payment_method=payment_method,
+        card_number=card_number,
+    )
+    if errors:
+        raise OrderInputError(errors)
+    card_digits = card_number.replace(" ", "").replace("-", "")
+    order = Order.objects.create(
+        customer=customer,
+        channel=channel,
+        received_by=received_by,
+        received_at=received_at or timezone.now(),
+        customer_po_ref=customer_po_ref.strip(),
+        delivery_address=delivery_address.strip(),
+        delivery_postcode=delivery_postcode,
+        requested_date=requested_date,
+        payment_method=payment_method,
+        card_last4=card_digits[-4:]
+        if payment_method == Order.PaymentMethod.CARD
+        else "",
+        stock_pool=stock_pool or stock_pool_live(),
+        gateway=gateway or settings.ORDERDESK["PAYMENT_GATEWAY"],
+    )
+    order.reference = f"SO-{order.pk:06d}"
+    codes = {line.product_code.strip().upper() for line in lines}
+    products = {p.code: p for p in Product.objects.filter(code__in=codes)}
+    order_lines = []
+    for number, given in enumerate(lines, start=1):
+        code = given.product_code.strip().upper()
+        product = products.get(code)
+        price = given.agreed_price
+        if price is None:
+            price = product.unit_price if product else Decimal("0.00")
+        order_lines.append(
+            OrderLine(
+                order=order,
+                line_number=number,
+                product_code=code,
+                product=product,
+                description=product.name if product else "Unknown product code",
+                quantity=given.quantity,
+                unit_price=price,
+                list_price=product.unit_price if product else None,
+                vat_rate=product.vat_rate if product else DEFAULT_VAT_RATE,
+            )
+        )
+    OrderLine.objects.bulk_create(order_lines)
+    order.net_total, order.vat_total, order.gross_total = order_totals(order_lines)
+    order.save(update_fields=["reference", "net_total", "vat_total", "gross_total"])
+    event_record(
+        order=order,
+        kind=OrderEvent.Kind.RECEIVED,
+        actor=received_by,
+        data={
+            "channel": channel,
+            "lines": [
+                {
+                    "line": line.line_number,
+                    "product_code": line.product_code,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                }
+                for line in order_lines
+            ],
+            "gross_total": order.gross_total,
+            "requested_date": requested_date,
+            "payment_method": payment_method,
+        },
+    )
+    _acknowledge(order=order, actor=received_by)
+    schedule_verification(order)
+    return order
+
+
+def _acknowledge(*, order: Order, actor) -> Communication:
+    """Acknowledge receipt: in the call or visit itself, else by preference."""
+    content = (
+        f"Thank you for your order {order.reference}. We are checking it now and "
+        "will confirm the delivery date once stock and payment are confirmed."
+    )
+    if order.channel in (Order.Channel.PHONE, Order.Channel.WALK_IN):
+        return communication_record(
+            order=order,
+            actor=actor,
+            channel=(
+                Communication.Channel.PHONE
+                if order.channel == Order.Channel.PHONE
+                else Communication.Channel.IN_PERSON
+            ),
+            purpose=Communication.Purpose.ACKNOWLEDGEMENT,
+            content=content,
+            outcome=Communication.Outcome.REACHED,
+        )
+    return customer_notify(
+        order=order,
+        actor=actor,
+        purpose=Communication.Purpose.ACKNOWLEDGEMENT,
+        subject=f"We have received your order {order.reference}",
+        content=content,
+    )

@@ -1,0 +1,601 @@
+"""Stage 2, verification: the checks, run in the background by a worker.
+
+Each check runs in its own transaction and records a Check row and an event; a
+failure opens an exception. A verification round makes each check once, however
+often its task is delivered, so a worker killed mid-way resumes where it stopped.
+The stock and payment a check consults come from the order itself (its stock pool
+and gateway), so practice orders run the same checks against their own context.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Avg, Count, Sum
+from django.utils import timezone
+
+from accounts.models import Role
+from inventory.services import ReservationRequest, stock_reserve
+
+from ..exceptions import OrderRuleError
+from ..gateways import GatewayResult, get_gateway
+from ..models import Check, Order, OrderEvent, OrderException, OrderLine, Payment
+from .events import event_record
+from .lifecycle import (
+    ensure_role,
+    ensure_transition,
+    order_lock,
+    order_release_if_clear,
+    order_save,
+)
+from .payments import authorisation_key, payment_record
+
+K = Check.Kind
+X = OrderException.Kind
+CHECK_SEQUENCE = [
+    K.CUSTOMER,
+    K.PRODUCTS,
+    K.QUANTITIES,
+    K.PRICES,
+    K.DUPLICATE,
+    K.STOCK,
+    K.PAYMENT,
+]
+UK_POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$")
+# A quantity this many times the customer's usual for the product is queried.
+UNUSUAL_QUANTITY_FACTOR = 10
+UNUSUAL_QUANTITY_MIN_HISTORY = 3
+ABSURD_QUANTITY = 10_000
+
+
+@dataclass
+class Problem:
+    kind: str
+    found: str
+    line: OrderLine | None = None
+
+
+@dataclass
+class Finding:
+    detail: str
+    problems: list[Problem] = field(default_factory=list)
+    data: dict = field(default_factory=dict)
+
+
+def _active_lines(order: Order) -> list[OrderLine]:
+    return [line for line in order.lines.select_for_update() if line.is_active]
+
+
+def _check_customer(order: Order, lines, **_) -> Finding:
+    customer = order.customer
+    problems = [
+        Problem(X.MISSING_CONTACT, f"The customer's {item} is missing.")
+        for item in customer.missing_contact_details()
+    ]
+    if not UK_POSTCODE.match(order.delivery_postcode.upper()):
+        problems.append(
+            Problem(
+                X.INVALID_ADDRESS,
+                f"The delivery postcode {order.delivery_postcode!r} is not a valid UK "
+                "postcode.",
+            )
+        )
+    detail = (
+        "Name, address and contact details complete; delivery postcode valid."
+        if not problems
+        else " ".join(p.found for p in problems)
+    )
+    return Finding(detail, problems)
+
+
+def _check_products(order: Order, lines, **_) -> Finding:
+    problems = []
+    for line in lines:
+        if line.product is None:
+            problems.append(
+                Problem(
+                    X.UNKNOWN_PRODUCT,
+                    f"Line {line.line_number}: no product has the code "
+                    f"{line.product_code!r}.",
+                    line,
+                )
+            )
+        elif not line.product.active:
+            problems.append(
+                Problem(
+                    X.UNKNOWN_PRODUCT,
+                    f"Line {line.line_number}: {line.product_code} "
+                    f"({line.product.name}) is no longer sold.",
+                    line,
+                )
+            )
+    detail = (
+        f"All {len(lines)} product codes exist and are active."
+        if not problems
+        else " ".join(p.found for p in problems)
+    )
+    return Finding(detail, problems)
+
+
+def _usual_quantities(order: Order, lines) -> dict[int, tuple[float, int]]:
+    """The customer's earlier average quantity and order count, per product."""
+    product_ids = [line.product_id for line in lines if line.product_id]
+    rows = (
+        OrderLine.objects.filter(
+            order__customer_id=order.customer_id,
+            product_id__in=product_ids,
+            order__received_at__lt=order.received_at,
+        )
+        .exclude(order=order)
+        .exclude(order__status=Order.Status.CANCELLED)
+        .values("product_id")
+        .annotate(average=Avg("quantity"), count=Count("order", distinct=True))
+    )
+    return {row["product_id"]: (float(row["average"]), row["count"]) for row in rows}
+
+
+def _check_quantities(order: Order, lines, **_) -> Finding:
+    usual = _usual_quantities(order, lines)
+    problems = []
+    for line in lines:
+        where = f"Line {line.line_number} ({line.product_code})"
+        if line.quantity >= ABSURD_QUANTITY:
+            problems.append(
+                Problem(
+                    X.QUANTITY, f"{where}: {line.quantity} is implausibly large.", line
+                )
+            )
+            continue
+        if line.product is None:
+            continue
+        if line.quantity % line.product.pack_size:
+            problems.append(
+                Problem(
+                    X.QUANTITY,
+                    f"{where}: {line.quantity} is not a multiple of the pack size "
+                    f"({line.product.pack_size}).",
+                    line,
+                )
+            )
+        average, count = usual.get(line.product_id, (0.0, 0))
+        if (
+            count >= UNUSUAL_QUANTITY_MIN_HISTORY
+            and line.quantity > UNUSUAL_QUANTITY_FACTOR * average
+        ):
+            problems.append(
+                Problem(
+                    X.QUANTITY,
+                    f"{where}: {line.quantity} is far above this customer's usual "
+                    f"{average:.0f}.",
+                    line,
+                )
+            )
+    detail = (
+        "Quantities are whole packs and in line with the customer's history."
+        if not problems
+        else " ".join(p.found for p in problems)
+    )
+    return Finding(detail, problems)
+
+
+def _check_prices(order: Order, lines, **_) -> Finding:
+    problems = [
+        Problem(
+            X.PRICE_MISMATCH,
+            f"Line {line.line_number} ({line.product_code}): order price "
+            f"£{line.unit_price} differs from the price list's £{line.list_price}.",
+            line,
+        )
+        for line in lines
+        if line.list_price is not None and line.unit_price != line.list_price
+    ]
+    detail = (
+        "Every price matches the price list."
+        if not problems
+        else " ".join(p.found for p in problems)
+    )
+    return Finding(detail, problems)
+
+
+def _line_signature(lines) -> list[tuple[str, int]]:
+    return sorted((line.product_code, line.quantity) for line in lines)
+
+
+def _check_duplicate(order: Order, lines, **_) -> Finding:
+    window = timedelta(days=settings.ORDERDESK["DUPLICATE_WINDOW_DAYS"])
+    recent = (
+        Order.objects.filter(
+            customer_id=order.customer_id,
+            received_at__gte=order.received_at - window,
+            received_at__lte=order.received_at + window,
+        )
+        .exclude(pk=order.pk)
+        .exclude(status=Order.Status.CANCELLED)
+        .prefetch_related("lines")
+    )
+    signature = _line_signature(lines)
+    for other in recent:
+        same_po = (
+            order.customer_po_ref and other.customer_po_ref == order.customer_po_ref
+        )
+        same_lines = _line_signature(x for x in other.lines.all() if x.is_active) == (
+            signature
+        )
+        if same_po or same_lines:
+            reason = "the same PO reference" if same_po else "the same lines"
+            found = (
+                f"Order {other.reference}, received "
+                f"{timezone.localtime(other.received_at):%d %b %Y %H:%M}, has {reason}."
+            )
+            return Finding(found, [Problem(X.DUPLICATE, found)], {"other": other.pk})
+    return Finding("No recent order from this customer matches this one.")
+
+
+def _check_stock(order: Order, lines, actor=None, worker="", **_) -> Finding:
+    waiting = [
+        line
+        for line in lines
+        if line.product_id
+        and line.status in (OrderLine.Status.PENDING, OrderLine.Status.SHORT)
+    ]
+    results = stock_reserve(
+        pool=order.stock_pool,
+        requests=[
+            ReservationRequest(line.product_id, line.quantity, f"order-line:{line.pk}")
+            for line in waiting
+        ],
+        actor=actor,
+    )
+    problems, reserved = [], []
+    for line, result in zip(waiting, results, strict=True):
+        if result.reserved:
+            line.status = OrderLine.Status.RESERVED
+            line.quantity_reserved = line.quantity
+            reserved.append({"line": line.line_number, "quantity": line.quantity})
+        else:
+            line.status = OrderLine.Status.SHORT
+            restock = (
+                f"restock expected {result.restock_date:%d %b %Y}"
+                if result.restock_date
+                else "no restock date known"
+            )
+            problems.append(
+                Problem(
+                    X.OUT_OF_STOCK,
+                    f"Line {line.line_number} ({line.product_code}): {line.quantity} "
+                    f"ordered, {max(result.available, 0)} available; {restock}.",
+                    line,
+                )
+            )
+        line.save(update_fields=["status", "quantity_reserved"])
+    if reserved:
+        event_record(
+            order=order,
+            kind=OrderEvent.Kind.STOCK_RESERVED,
+            actor=actor,
+            worker=worker,
+            data={"lines": reserved},
+        )
+    unchecked = [line for line in lines if not line.product_id]
+    detail = (
+        " ".join(p.found for p in problems)
+        if problems
+        else "Stock reserved for every line."
+    )
+    if unchecked:
+        detail += " Not checked (unknown code): " + ", ".join(
+            f"line {line.line_number}" for line in unchecked
+        )
+    return Finding(detail, problems, {"reserved": reserved})
+
+
+def _outstanding_on_account(order: Order) -> Decimal:
+    total = (
+        Order.objects.filter(
+            customer_id=order.customer_id, payment_method=Order.PaymentMethod.ACCOUNT
+        )
+        .exclude(pk=order.pk)
+        .exclude(status__in=(Order.Status.CLOSED, Order.Status.CANCELLED))
+        .aggregate(total=Sum("gross_total"))["total"]
+    )
+    return total or Decimal("0.00")
+
+
+def _check_payment(
+    order: Order, lines, gateway_result: GatewayResult | None = None, **kwargs
+) -> Finding:
+    if order.payment_method == Order.PaymentMethod.ACCOUNT:
+        customer = order.customer
+        if not customer.on_account:
+            found = "The customer has no account terms; take payment by card instead."
+            return Finding(found, [Problem(X.CREDIT_LIMIT, found)])
+        if customer.on_hold:
+            found = "The customer's account is on hold."
+            return Finding(found, [Problem(X.CREDIT_LIMIT, found)])
+        outstanding = _outstanding_on_account(order)
+        headroom = customer.credit_limit - outstanding
+        if order.gross_total > headroom:
+            found = (
+                f"£{order.gross_total} would exceed the credit limit: £{outstanding} "
+                f"is already outstanding of £{customer.credit_limit}."
+            )
+            return Finding(found, [Problem(X.CREDIT_LIMIT, found)])
+        return Finding(
+            f"On account: £{order.gross_total} is within the £{headroom} credit left."
+        )
+    assert gateway_result is not None
+    payment = payment_record(
+        order=order,
+        operation=Payment.Operation.AUTHORISE,
+        result=gateway_result,
+        amount=order.gross_total,
+        idempotency_key=kwargs["idempotency_key"],
+        actor=kwargs.get("actor"),
+        worker=kwargs.get("worker", ""),
+    )
+    if payment.status == Payment.Status.AUTHORISED:
+        return Finding(
+            f"£{order.gross_total} authorised on the card ending "
+            f"{order.card_last4} ({payment.gateway_reference}).",
+            data={"payment_id": payment.pk},
+        )
+    found = f"Card ending {order.card_last4}: {payment.message}"
+    return Finding(
+        found, [Problem(X.PAYMENT_DECLINED, found)], {"payment_id": payment.pk}
+    )
+
+
+CHECKS: dict[str, Callable[..., Finding]] = {
+    K.CUSTOMER: _check_customer,
+    K.PRODUCTS: _check_products,
+    K.QUANTITIES: _check_quantities,
+    K.PRICES: _check_prices,
+    K.DUPLICATE: _check_duplicate,
+    K.STOCK: _check_stock,
+    K.PAYMENT: _check_payment,
+}
+
+
+@transaction.atomic
+def verification_start(*, order_id: int, worker: str = "") -> bool:
+    """Begin or resume the order's verification round; False if none is due."""
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status == Order.Status.RECEIVED:
+        ensure_transition(order, "start_verification")
+        order.status = Order.Status.VERIFYING
+        order.verification_round += 1
+        order.verification_completed_at = None
+        order_save(order, ["status", "verification_round", "verification_completed_at"])
+        event_record(
+            order=order,
+            kind=OrderEvent.Kind.VERIFICATION_STARTED,
+            worker=worker,
+            data={"round": order.verification_round},
+        )
+        return True
+    return (
+        order.status == Order.Status.VERIFYING
+        and order.verification_completed_at is None
+    )
+
+
+def _gateway_call(order: Order, key: str) -> GatewayResult | None:
+    """Ask the gateway for an authorisation outside any transaction (a network call).
+
+    Returns None where no call is needed: an account order, or a key already answered.
+    Raises GatewayTimeout for the task to retry with the same key.
+    """
+    if order.payment_method != Order.PaymentMethod.CARD:
+        return None
+    existing = Payment.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return GatewayResult(
+            existing.status == Payment.Status.AUTHORISED,
+            existing.gateway_reference,
+            existing.message,
+        )
+    return get_gateway(order.gateway).authorise(
+        amount=order.gross_total, card_last4=order.card_last4, idempotency_key=key
+    )
+
+
+def check_run(
+    *,
+    order_id: int,
+    kind: str,
+    worker: str = "",
+    actor=None,
+    rerun: bool = False,
+    gateway_unavailable: bool = False,
+) -> Check | None:
+    """Run one check and record it, opening an exception for each problem found.
+
+    Automatic checks (rerun=False) run once per round; None if already recorded or
+    the order is no longer being verified. gateway_unavailable records the payment
+    check as failed because the gateway never answered (the task's last retry).
+    """
+    order = Order.objects.select_related("customer").get(pk=order_id)
+    key = authorisation_key(order)
+    if rerun:
+        reruns = order.checks.filter(kind=kind, rerun=True).count()
+        key = f"{key}-rerun{reruns + 1}"
+    gateway_result = None
+    if kind == K.PAYMENT:
+        if gateway_unavailable:
+            gateway_result = GatewayResult(
+                False, "", "The payment gateway did not answer."
+            )
+        else:
+            gateway_result = _gateway_call(order, key)  # may raise GatewayTimeout
+    with transaction.atomic():
+        order = order_lock(order)
+        if rerun:
+            if order.status not in (
+                Order.Status.VERIFYING,
+                Order.Status.VERIFIED,
+                Order.Status.ON_HOLD,
+            ):
+                raise OrderRuleError(
+                    "Checks can be re-run only before the order is confirmed."
+                )
+        else:
+            in_progress = (
+                order.status == Order.Status.VERIFYING
+                and order.verification_completed_at is None
+            )
+            already = order.checks.filter(
+                round=order.verification_round, kind=kind, rerun=False
+            ).exists()
+            if not in_progress or already:
+                return None
+        finding = CHECKS[kind](
+            order,
+            _active_lines(order),
+            actor=actor,
+            worker=worker,
+            gateway_result=gateway_result,
+            idempotency_key=key,
+        )
+        check = Check.objects.create(
+            order=order,
+            kind=kind,
+            outcome=Check.Outcome.FAILED if finding.problems else Check.Outcome.PASSED,
+            detail=finding.detail,
+            round=order.verification_round,
+            rerun=rerun,
+            run_by=actor,
+            worker=worker,
+        )
+        event_record(
+            order=order,
+            kind=OrderEvent.Kind.CHECK_RECORDED,
+            actor=actor,
+            worker=worker,
+            data={
+                "check_id": check.pk,
+                "kind": kind,
+                "outcome": check.outcome,
+                "detail": check.detail,
+                "round": check.round,
+                "rerun": rerun,
+                **finding.data,
+            },
+        )
+        for problem in finding.problems:
+            _exception_open_for_check(order, check, problem, actor, worker)
+        if rerun and not finding.problems:
+            _resolve_after_passing_rerun(order, check, actor)
+        return check
+
+
+def _exception_open_for_check(order, check, problem: Problem, actor, worker) -> None:
+    exception = OrderException.objects.create(
+        order=order,
+        kind=problem.kind,
+        found=problem.found,
+        check_record=check,
+        line=problem.line,
+        opened_by=actor,
+    )
+    event_record(
+        order=order,
+        kind=OrderEvent.Kind.EXCEPTION_OPENED,
+        actor=actor,
+        worker=worker,
+        data={
+            "exception_id": exception.pk,
+            "kind": exception.kind,
+            "found": exception.found,
+            "check_id": check.pk,
+            "line": problem.line.line_number if problem.line else None,
+        },
+    )
+
+
+def _resolve_after_passing_rerun(order: Order, check: Check, actor) -> None:
+    """A re-run that passes resolves the open exceptions its check kind had raised."""
+    open_for_kind = order.exceptions.filter(
+        status=OrderException.Status.OPEN, check_record__kind=check.kind
+    )
+    for exception in open_for_kind:
+        exception.status = OrderException.Status.RESOLVED
+        exception.resolution = f"{check.get_kind_display()}: re-run passed."
+        exception.resolved_by = actor
+        exception.resolved_at = timezone.now()
+        exception.save(
+            update_fields=["status", "resolution", "resolved_by", "resolved_at"]
+        )
+        event_record(
+            order=order,
+            kind=OrderEvent.Kind.EXCEPTION_RESOLVED,
+            actor=actor,
+            data={
+                "exception_id": exception.pk,
+                "kind": exception.kind,
+                "resolution": exception.resolution,
+                "customer_informed": False,
+            },
+        )
+    order_release_if_clear(order=order, actor=actor)
+
+
+@transaction.atomic
+def verification_complete(*, order_id: int, worker: str = "") -> Order:
+    """End the round: verified if nothing is open, else on hold for a person."""
+    order = order_lock(Order(pk=order_id))
+    if order.status != Order.Status.VERIFYING or order.verification_completed_at:
+        return order
+    done = set(
+        order.checks.filter(round=order.verification_round, rerun=False).values_list(
+            "kind", flat=True
+        )
+    )
+    missing = [kind for kind in CHECK_SEQUENCE if kind not in done]
+    if missing:
+        raise OrderRuleError(f"Checks still to run: {', '.join(missing)}.")
+    open_count = order.exceptions.filter(status=OrderException.Status.OPEN).count()
+    order.verification_completed_at = timezone.now()
+    if open_count:
+        order.status, order.held_from = Order.Status.ON_HOLD, Order.Status.VERIFYING
+        order_save(order, ["status", "held_from", "verification_completed_at"])
+    else:
+        ensure_transition(order, "complete_verification")
+        order.status = Order.Status.VERIFIED
+        order_save(order, ["status", "verification_completed_at"])
+    event_record(
+        order=order,
+        kind=OrderEvent.Kind.VERIFIED if not open_count else OrderEvent.Kind.HELD,
+        worker=worker,
+        data={"round": order.verification_round, "open_exceptions": open_count},
+    )
+    return order
+
+
+def verification_run(
+    *, order_id: int, worker: str = "", gateway_unavailable: bool = False
+) -> Order:
+    """Run every check the order's current round still needs, then complete it."""
+    if verification_start(order_id=order_id, worker=worker):
+        for kind in CHECK_SEQUENCE:
+            check_run(
+                order_id=order_id,
+                kind=kind,
+                worker=worker,
+                gateway_unavailable=gateway_unavailable,
+            )
+        verification_complete(order_id=order_id, worker=worker)
+    return Order.objects.get(pk=order_id)
+
+
+def check_rerun(*, order: Order, kind: str, actor) -> Check:
+    """A person runs a check again (after a restock, a corrected record, ...)."""
+    if kind not in CHECKS:
+        raise OrderRuleError("Choose a check to run.")
+    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR)
+    check = check_run(order_id=order.pk, kind=kind, actor=actor, rerun=True)
+    assert check is not None
+    return check

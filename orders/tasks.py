@@ -1,0 +1,85 @@
+"""Background work for orders. Thin: take ids, call a service; safe to run twice."""
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db import OperationalError
+from django.db.models import Max
+from django.utils import timezone
+
+from .exceptions import GatewayTimeout
+
+logger = logging.getLogger(__name__)
+
+RETRY = {
+    "acks_late": True,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(bind=True, autoretry_for=(GatewayTimeout, OperationalError), **RETRY)
+def order_verify_task(self, *, order_id: int) -> None:
+    """Run an order's verification checks (each is recorded once per round)."""
+    from .services import verification_run
+
+    last_try = self.request.retries >= self.max_retries
+    try:
+        verification_run(order_id=order_id, worker=self.request.hostname or "")
+    except GatewayTimeout:
+        if not last_try:
+            raise
+        logger.warning("Payment gateway never answered for order id %s", order_id)
+        verification_run(
+            order_id=order_id,
+            worker=self.request.hostname or "",
+            gateway_unavailable=True,
+        )
+
+
+@shared_task(bind=True, autoretry_for=(OSError, OperationalError), **RETRY)
+def communication_send_task(self, *, communication_id: int) -> None:
+    """Send a queued e-mail; a second delivery of the task sends nothing."""
+    from .services import communication_mark_failed, communication_send
+
+    worker = self.request.hostname or ""
+    try:
+        communication_send(communication_id=communication_id, worker=worker)
+    except OSError:
+        if self.request.retries < self.max_retries:
+            raise
+        communication_mark_failed(communication_id=communication_id, worker=worker)
+
+
+@shared_task(acks_late=True)
+def verification_resume_stalled_task() -> int:
+    """Re-enqueue checks for orders that made no progress (a lost task or broker).
+
+    Beat runs this every minute; the checks themselves are idempotent, so an order
+    that was merely slow is not checked twice.
+    """
+    from .models import Order
+
+    cutoff = timezone.now() - timedelta(
+        seconds=settings.ORDERDESK["STALLED_VERIFICATION_SECONDS"]
+    )
+    stalled = (
+        Order.objects.filter(
+            status__in=(Order.Status.RECEIVED, Order.Status.VERIFYING),
+            verification_completed_at__isnull=True,
+        )
+        .annotate(last_event=Max("events__at"))
+        .filter(last_event__lt=cutoff)
+        .values_list("pk", flat=True)
+    )
+    count = 0
+    for order_id in stalled:
+        order_verify_task.delay(order_id=order_id)
+        count += 1
+    if count:
+        logger.info("Re-enqueued checks for %d stalled orders", count)
+    return count

@@ -1,0 +1,111 @@
+"""Fixtures shared by every test folder.
+
+Unit tests run Celery tasks eagerly (inside the test, when the on-commit callback
+fires); tests/integration switches that off and uses a real worker.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from config.celery import app as celery_app
+from inventory.services import stock_pool_live, stock_receive
+from orders.services import LineInput, order_receive, verification_run
+
+from .factories import CustomerFactory, ProductFactory, UserFactory
+
+celery_app.conf.task_always_eager = True
+celery_app.conf.task_eager_propagates = True
+
+APPROVE_CARD = "4242424242424242"
+DECLINE_CARD = "4000000000000002"
+INSUFFICIENT_FUNDS_CARD = "4000000000009995"
+TIMEOUT_CARD = "4000000000000119"
+
+
+@pytest.fixture
+def processor(db):
+    return UserFactory(role="processor")
+
+
+@pytest.fixture
+def dispatcher(db):
+    return UserFactory(role="dispatcher")
+
+
+@pytest.fixture
+def supervisor(db):
+    return UserFactory(role="supervisor")
+
+
+@pytest.fixture
+def learner(db):
+    return UserFactory(role="learner")
+
+
+@pytest.fixture
+def assessor(db):
+    return UserFactory(role="assessor")
+
+
+@pytest.fixture
+def live_pool(db):
+    return stock_pool_live()
+
+
+@pytest.fixture
+def customer(db):
+    return CustomerFactory()
+
+
+@pytest.fixture
+def stocked_product(live_pool):
+    """Make a product with this many units on hand in the live pool."""
+
+    def make(quantity: int = 100, **fields):
+        product = ProductFactory(**fields)
+        if quantity:
+            stock_receive(pool=live_pool, product=product, quantity=quantity)
+        return product
+
+    return make
+
+
+@pytest.fixture
+def receive(processor, customer):
+    """Receive an order through the service (checks not yet run)."""
+
+    def make(lines, *, by=None, card=APPROVE_CARD, **fields):
+        fields.setdefault("customer", customer)
+        fields.setdefault("channel", "email")
+        fields.setdefault("payment_method", "card")
+        if fields["payment_method"] == "card":
+            fields.setdefault("card_number", card)
+        return order_receive(
+            lines=[
+                line if isinstance(line, LineInput) else LineInput(*line)
+                for line in lines
+            ],
+            received_by=by or processor,
+            **fields,
+        )
+
+    return make
+
+
+@pytest.fixture
+def verified_order(receive, stocked_product):
+    """A received order whose checks all passed (status verified)."""
+
+    def make(quantity: int = 2, **fields):
+        product = stocked_product(100)
+        order = receive([(product.code, quantity)], **fields)
+        return verification_run(order_id=order.pk, worker="test-worker")
+
+    return make
+
+
+@pytest.fixture
+def tomorrow():
+    return timezone.localdate() + timedelta(days=1)
