@@ -4,6 +4,7 @@ Unit tests run Celery tasks eagerly (inside the test, when the on-commit callbac
 fires); tests/integration switches that off and uses a real worker.
 """
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -109,3 +110,19 @@ def verified_order(receive, stocked_product):
 @pytest.fixture
 def tomorrow():
     return timezone.localdate() + timedelta(days=1)
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip a test whose server is absent; fail instead in CI, where all must run."""
+    if os.environ.get("ORDERDESK_REQUIRE_SERVICES"):
+        pytest.fail(f"{reason} (ORDERDESK_REQUIRE_SERVICES is set)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _servers_for_markers(request):
+    if request.node.get_closest_marker("postgres"):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://...")
