@@ -9,8 +9,9 @@ import logging
 import re
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-# Seven or more digits, optionally broken by spaces, dashes or a leading +.
-_PHONE = re.compile(r"\+?\d[\d\s-]{5,}\d")
+# UK numbers: +44 or a leading 0 (area code maybe in brackets), then 9 or 10
+# digits in groups. Not task ids, times or amounts, which would make the logs useless.
+_PHONE = re.compile(r"(?:\+44\s?\(?0?\)?|\(?\b0)\d{2,4}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}\b")
 # UK postcode, e.g. "SW1A 1AA", "M1 1AE".
 _POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE)
 
@@ -26,4 +27,11 @@ class RedactPersonalData(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = redact(record.getMessage())
         record.args = None
+        # A traceback quotes the exception's text (and source lines): mask it too.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True

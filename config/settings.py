@@ -138,18 +138,20 @@ DEFAULT_FROM_EMAIL = env.str(
 )
 
 # --- Celery ---------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu's file transport needs one folder for in and out (RECIPES.md).
     _queue_dir = VAR_DIR / "celery" / "queue"
     _processed_dir = VAR_DIR / "celery" / "processed"
-    for _folder in (_queue_dir, _processed_dir):
+    _control_dir = VAR_DIR / "celery" / "control"  # remote control ("inspect ping")
+    for _folder in (_queue_dir, _processed_dir, _control_dir):
         _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(_processed_dir),
         "store_processed": False,
+        "control_folder": str(_control_dir),
     }
 else:
     # An unacknowledged task (its worker died) is handed out again after this long.
@@ -161,6 +163,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# Keep Django's logging (and its personal-data filter) in the worker too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# The console e-mail backend prints; that is not a warning.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -170,16 +176,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.verification_resume_stalled_task",
         "schedule": 60.0,
     },
+    "resume-queued-emails": {
+        "task": "orders.tasks.communication_resume_queued_task",
+        "schedule": 60.0,
+    },
 }
 
 # --- Order processing -----------------------------------------------------------
 ORDERDESK = {
     # An order left in "received" or "verifying" this long without progress has its
-    # checks enqueued again (the broker may have been down when it was received).
+    # checks enqueued again, and a queued e-mail is sent again (the broker may have
+    # been down when they were enqueued).
     "STALLED_VERIFICATION_SECONDS": env.int("ORDERDESK_STALLED_SECONDS", default=120),
     # How far back a same-customer order with the same lines counts as a duplicate.
     "DUPLICATE_WINDOW_DAYS": env.int("ORDERDESK_DUPLICATE_WINDOW_DAYS", default=14),
     "PAYMENT_GATEWAY": env.str("ORDERDESK_PAYMENT_GATEWAY", default="simulated"),
+    # Fault-injection tests only (tests/integration): each verification check waits
+    # this long before it is recorded, so a worker can be killed mid-round. Keep 0.
+    "CHECK_PAUSE_SECONDS": env.float("ORDERDESK_CHECK_PAUSE_SECONDS", default=0.0),
 }
 
 # --- Security (production: DJANGO_DEBUG=false) ------------------------------------

@@ -95,6 +95,16 @@ def _move(
     )
 
 
+def stock_lock(*, pool: StockPool, product_ids: Iterable[int]) -> None:
+    """Lock these products' levels until the caller's transaction ends.
+
+    Call it first when one transaction changes several products one at a time (a
+    cancelled or dispatched order): locking them all now, in the one order every
+    stock change uses, keeps it from deadlocking with another order's change.
+    """
+    _locked_levels(pool=pool, product_ids=product_ids)
+
+
 @transaction.atomic
 def stock_receive(
     *,
@@ -183,8 +193,10 @@ def stock_release(
     *, pool: StockPool, product_id: int, quantity: int, reference: str, actor=None
 ) -> StockMovement:
     """Give reserved units back to available stock (a cancelled or changed line)."""
+    if quantity <= 0:
+        raise InventoryError("Release at least 1 unit.")
     level = _locked_levels(pool=pool, product_ids=[product_id])[product_id]
-    if quantity <= 0 or quantity > level.reserved:
+    if quantity > level.reserved:
         raise InventoryError(
             f"Cannot release {quantity}: only {level.reserved} units are reserved."
         )
@@ -202,8 +214,10 @@ def stock_dispatch(
     *, pool: StockPool, product_id: int, quantity: int, reference: str, actor=None
 ) -> StockMovement:
     """Send reserved units out of the warehouse: on-hand and reserved both fall."""
+    if quantity <= 0:
+        raise InventoryError("Dispatch at least 1 unit.")
     level = _locked_levels(pool=pool, product_ids=[product_id])[product_id]
-    if quantity <= 0 or quantity > level.reserved:
+    if quantity > level.reserved:
         raise InventoryError(
             f"Cannot dispatch {quantity}: only {level.reserved} units are reserved."
         )

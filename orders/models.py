@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Round
 from django.utils import timezone
 
 from customers.models import ContactChannel, Customer
@@ -104,7 +105,11 @@ class Order(models.Model):
             models.CheckConstraint(
                 condition=models.Q(net_total__gte=0)
                 & models.Q(vat_total__gte=0)
-                & models.Q(gross_total=models.F("net_total") + models.F("vat_total")),
+                # To the penny: SQLite stores decimals as floating point, where
+                # 308.84 + 61.77 is not 370.61.
+                & models.Q(
+                    gross_total=Round(models.F("net_total") + models.F("vat_total"), 2)
+                ),
                 name="order_totals_add_up",
             ),
             models.CheckConstraint(

@@ -25,11 +25,15 @@ RETRY = {
 @shared_task(bind=True, autoretry_for=(GatewayTimeout, OperationalError), **RETRY)
 def order_verify_task(self, *, order_id: int) -> None:
     """Run an order's verification checks (each is recorded once per round)."""
+    from .models import Order
     from .services import verification_run
 
     last_try = self.request.retries >= self.max_retries
     try:
         verification_run(order_id=order_id, worker=self.request.hostname or "")
+    except Order.DoesNotExist:
+        # A message outliving its database (a reset demo): nothing to check.
+        logger.warning("No order with id %s; its checks were dropped", order_id)
     except GatewayTimeout:
         if not last_try:
             raise
@@ -82,4 +86,28 @@ def verification_resume_stalled_task() -> int:
         count += 1
     if count:
         logger.info("Re-enqueued checks for %d stalled orders", count)
+    return count
+
+
+@shared_task(acks_late=True)
+def communication_resume_queued_task() -> int:
+    """Re-enqueue e-mails still queued after a while (their task was lost).
+
+    Beat runs this every minute; sending is idempotent, so a slow send is not
+    repeated.
+    """
+    from .models import Communication
+
+    cutoff = timezone.now() - timedelta(
+        seconds=settings.ORDERDESK["STALLED_VERIFICATION_SECONDS"]
+    )
+    queued = Communication.objects.filter(
+        outcome=Communication.Outcome.QUEUED, at__lt=cutoff
+    ).values_list("pk", flat=True)
+    count = 0
+    for communication_id in queued:
+        communication_send_task.delay(communication_id=communication_id)
+        count += 1
+    if count:
+        logger.info("Re-enqueued %d queued e-mails", count)
     return count

@@ -126,3 +126,26 @@ def _servers_for_markers(request):
 
         if connection.vendor != "postgresql":
             skip_or_fail("needs PostgreSQL: set DATABASE_URL=postgres://...")
+    if request.node.get_closest_marker("redis"):
+        from urllib.parse import urlsplit
+
+        import redis
+        from django.conf import settings
+
+        url = settings.CELERY_BROKER_URL
+        if not url.startswith(("redis://", "rediss://")):
+            skip_or_fail("needs Redis: set CELERY_BROKER_URL=redis://...")
+        where = f"{urlsplit(url).hostname}:{urlsplit(url).port or 6379}"
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        try:
+            client.ping()
+        except redis.RedisError as error:
+            skip_or_fail(f"needs Redis: no answer at {where} ({error})")
+        finally:
+            client.close()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The default hasher costs ~0.5 s per user; tests make hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

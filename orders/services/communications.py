@@ -1,7 +1,6 @@
 """Communications with the customer: recorded always, e-mailed in the background."""
 
 import logging
-from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -13,6 +12,7 @@ from customers.models import ContactChannel
 from .. import tasks as order_tasks
 from ..exceptions import OrderRuleError
 from ..models import Communication, Order, OrderEvent
+from .background import enqueue_after_commit
 from .events import event_record
 
 logger = logging.getLogger(__name__)
@@ -62,12 +62,8 @@ def customer_notify(
     )
     _event(communication, actor)
     if outcome == Communication.Outcome.QUEUED:
-        transaction.on_commit(
-            partial(
-                order_tasks.communication_send_task.delay,
-                communication_id=communication.pk,
-            ),
-            robust=True,
+        enqueue_after_commit(
+            order_tasks.communication_send_task, communication_id=communication.pk
         )
     return communication
 
@@ -96,6 +92,9 @@ def communication_record(
         errors.append("Write what was said.")
     if errors:
         raise OrderRuleError(" ".join(errors))
+    # Lock and re-read: the event records the order's status now, not as the caller
+    # last saw it (a page opened earlier, an instance held across a hold).
+    order = Order.objects.select_for_update().get(pk=order.pk)
     communication = Communication.objects.create(
         order=order,
         channel=channel,

@@ -6,7 +6,6 @@ guards, change, save, write the event, schedule side effects on commit.
 
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +24,7 @@ from ..models import (
     Shipment,
     ShipmentLine,
 )
+from .background import enqueue_after_commit
 from .communications import customer_notify
 from .events import event_record
 from .payments import payment_capture_for_order, payment_release_for_order
@@ -141,11 +141,12 @@ def _move(order: Order, target: str, fields: list[str] | None = None) -> None:
     order_save(order, ["status", *(fields or [])])
 
 
-def order_hold(*, order: Order) -> Order:
+def order_hold(*, order: Order, actor=None, data: dict | None = None) -> Order:
     """Put a locked order on hold (an exception was opened on it)."""
     ensure_transition(order, "hold")
     order.held_from = order.status
     _move(order, S.ON_HOLD, ["held_from"])
+    event_record(order=order, kind=OrderEvent.Kind.HELD, actor=actor, data=data)
     return order
 
 
@@ -158,6 +159,7 @@ def order_release_if_clear(*, order: Order, actor=None) -> Order:
     order.held_from = ""
     _move(order, target, ["held_from"])
     event_record(order=order, kind=OrderEvent.Kind.RELEASED, actor=actor)
+    order_advance_if_all_sent(order=order, actor=actor)
     return order
 
 
@@ -250,6 +252,39 @@ def order_start_fulfilment(
     return order
 
 
+def order_advance_if_all_sent(*, order: Order, actor=None, by_shipment=False) -> bool:
+    """Move a locked, fulfilling order on once every line still wanted has gone.
+
+    Called after a shipment (which writes its own dispatch event), and after the
+    unsent rest of an order is cancelled or its hold released. The card payment is
+    captured here, once, for the order's final total. Returns whether it moved.
+    """
+    if order.status != S.FULFILLING:
+        return False
+    L = OrderLine.Status
+    statuses = {line.status for line in order.lines.all()}
+    if not statuses <= {L.DISPATCHED, L.DELIVERED, L.CANCELLED}:
+        return False
+    _move(order, S.DISPATCHED)
+    if not by_shipment:
+        event_record(
+            order=order,
+            kind=OrderEvent.Kind.DISPATCHED,
+            actor=actor,
+            data={"partial": False, "rest_cancelled": True},
+        )
+    payment_capture_for_order(order=order, actor=actor)
+    if statuses <= {L.DELIVERED, L.CANCELLED}:
+        _move(order, S.DELIVERED)
+        event_record(
+            order=order,
+            kind=OrderEvent.Kind.DELIVERED,
+            actor=actor,
+            data={"order_delivered": True, "rest_cancelled": True},
+        )
+    return True
+
+
 @transaction.atomic
 def order_dispatch(
     *,
@@ -263,7 +298,7 @@ def order_dispatch(
     """Send reserved goods: all reserved lines, or the given {line id: quantity}.
 
     A partial shipment leaves the order being fulfilled; the last one dispatches it.
-    The card payment is captured with the first shipment.
+    The card payment is captured when the last line goes, for the final total.
     """
     order = order_lock(order, expected_version)
     ensure_transition(order, "dispatch", actor)
@@ -288,12 +323,14 @@ def order_dispatch(
                 f"Line {line.line_number} ({line.product_code}): you can dispatch "
                 f"between 1 and {shippable.get(pk, 0)}."
             )
-    first_shipment = not order.shipments.exists()
     shipment = Shipment.objects.create(
         order=order,
         carrier=carrier.strip(),
         tracking_reference=tracking_reference.strip(),
         dispatched_by=actor,
+    )
+    stock.stock_lock(
+        pool=order.stock_pool, product_ids=[lines[pk].product_id for pk in quantities]
     )
     for pk, qty in sorted(quantities.items()):
         line = lines[pk]
@@ -309,15 +346,10 @@ def order_dispatch(
         if line.quantity_dispatched == line.quantity:
             line.status = OrderLine.Status.DISPATCHED
         line.save(update_fields=["quantity_dispatched", "status"])
-    if first_shipment:
-        payment_capture_for_order(order=order, actor=actor)
-    everything_sent = all(
-        line.status in (OrderLine.Status.DISPATCHED, OrderLine.Status.CANCELLED)
-        for line in lines.values()
+    everything_sent = order_advance_if_all_sent(
+        order=order, actor=actor, by_shipment=True
     )
-    if everything_sent:
-        _move(order, S.DISPATCHED)
-    else:
+    if not everything_sent:
         order_save(order, [])
     customer_notify(
         order=order,
@@ -497,7 +529,12 @@ def order_cancel(
             "cancel the lines still to send instead."
         )
     released = []
-    for line in order.lines.select_for_update():
+    lines = list(order.lines.select_for_update())
+    stock.stock_lock(
+        pool=order.stock_pool,
+        product_ids=[line.product_id for line in lines if line.quantity_reserved],
+    )
+    for line in lines:
         if line.quantity_reserved:
             stock.stock_release(
                 pool=order.stock_pool,
@@ -512,12 +549,24 @@ def order_cancel(
         line.quantity_reserved = 0
         line.status = OrderLine.Status.CANCELLED
         line.save(update_fields=["quantity_reserved", "status"])
-    order.exceptions.filter(status=OrderException.Status.OPEN).update(
-        status=OrderException.Status.RESOLVED,
-        resolution=f"Order cancelled: {reason.strip()}",
-        resolved_by=actor,
-        resolved_at=timezone.now(),
-    )
+    for exception in order.exceptions.filter(status=OrderException.Status.OPEN):
+        exception.status = OrderException.Status.RESOLVED
+        exception.resolution = f"Order cancelled: {reason.strip()}"
+        exception.resolved_by, exception.resolved_at = actor, timezone.now()
+        exception.save(
+            update_fields=["status", "resolution", "resolved_by", "resolved_at"]
+        )
+        event_record(
+            order=order,
+            kind=OrderEvent.Kind.EXCEPTION_RESOLVED,
+            actor=actor,
+            data={
+                "exception_id": exception.pk,
+                "kind": exception.kind,
+                "resolution": exception.resolution,
+                "customer_informed": True,  # by the cancellation notice below
+            },
+        )
     payment_release_for_order(order=order, actor=actor)
     order.cancellation_reason = reason.strip()
     order.held_from = ""
@@ -544,6 +593,4 @@ def order_cancel(
 
 def schedule_verification(order: Order) -> None:
     """Run the order's checks in the background once this transaction commits."""
-    transaction.on_commit(
-        partial(order_tasks.order_verify_task.delay, order_id=order.pk), robust=True
-    )
+    enqueue_after_commit(order_tasks.order_verify_task, order_id=order.pk)

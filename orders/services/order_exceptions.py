@@ -12,6 +12,7 @@ from ..models import Communication, Order, OrderEvent, OrderException, OrderLine
 from .events import event_record
 from .lifecycle import (
     ensure_role,
+    order_advance_if_all_sent,
     order_hold,
     order_lock,
     order_release_if_clear,
@@ -53,15 +54,6 @@ def exception_raise(
     exception = OrderException.objects.create(
         order=order, kind=kind, found=found.strip(), line=line, opened_by=actor
     )
-    if order.status in (
-        Order.Status.VERIFIED,
-        Order.Status.CONFIRMED,
-        Order.Status.FULFILLING,
-    ):
-        order_hold(order=order)
-    else:
-        # Still being checked (or already held): verification ends on hold.
-        order_save(order, [])
     event_record(
         order=order,
         kind=OrderEvent.Kind.EXCEPTION_OPENED,
@@ -73,6 +65,15 @@ def exception_raise(
             "line": line.line_number if line else None,
         },
     )
+    if order.status in (
+        Order.Status.VERIFIED,
+        Order.Status.CONFIRMED,
+        Order.Status.FULFILLING,
+    ):
+        order_hold(order=order, actor=actor, data={"exception_id": exception.pk})
+    else:
+        # Still being checked (or already held): verification ends on hold.
+        order_save(order, [])
     return exception
 
 
@@ -222,4 +223,7 @@ def line_cancel(*, line: OrderLine, actor, reason: str) -> OrderLine:
             "gross_total": order.gross_total,
         },
     )
+    # If everything still wanted has gone, the order moves on (and is charged for
+    # what it now totals) as if its last shipment had just left.
+    order_advance_if_all_sent(order=order, actor=actor)
     return line

@@ -8,6 +8,7 @@ and gateway), so practice orders run the same checks against their own context.
 """
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -15,7 +16,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Avg, Count, Sum
+from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Role
@@ -28,6 +29,7 @@ from .events import event_record
 from .lifecycle import (
     ensure_role,
     ensure_transition,
+    order_hold,
     order_lock,
     order_release_if_clear,
     order_save,
@@ -211,7 +213,11 @@ def _check_duplicate(order: Order, lines, **_) -> Finding:
         Order.objects.filter(
             customer_id=order.customer_id,
             received_at__gte=order.received_at - window,
-            received_at__lte=order.received_at + window,
+        )
+        # Only earlier orders: the first of two is the original, not a duplicate.
+        .filter(
+            Q(received_at__lt=order.received_at)
+            | Q(received_at=order.received_at, pk__lt=order.pk)
         )
         .exclude(pk=order.pk)
         .exclude(status=Order.Status.CANCELLED)
@@ -302,7 +308,8 @@ def _outstanding_on_account(order: Order) -> Decimal:
         .exclude(status__in=(Order.Status.CLOSED, Order.Status.CANCELLED))
         .aggregate(total=Sum("gross_total"))["total"]
     )
-    return total or Decimal("0.00")
+    # SQLite sums decimals without their places ("£90"); show money in pence.
+    return (total or Decimal("0")).quantize(Decimal("0.01"))
 
 
 def _check_payment(
@@ -431,6 +438,11 @@ def check_run(
             )
         else:
             gateway_result = _gateway_call(order, key)  # may raise GatewayTimeout
+    pause = settings.ORDERDESK.get("CHECK_PAUSE_SECONDS", 0)
+    if pause:
+        # Fault injection (tests only): hold no lock or transaction while waiting, so
+        # a worker killed here leaves the round exactly as a real crash would.
+        time.sleep(pause)
     with transaction.atomic():
         order = order_lock(order)
         if rerun:
@@ -486,10 +498,21 @@ def check_run(
             },
         )
         for problem in finding.problems:
+            if rerun and _already_open(order, problem):
+                continue  # a person is already working on this very problem
             _exception_open_for_check(order, check, problem, actor, worker)
+        if rerun and finding.problems and order.status == Order.Status.VERIFIED:
+            # An open exception blocks progress, as one raised by hand does.
+            order_hold(order=order, actor=actor, data={"check_id": check.pk})
         if rerun and not finding.problems:
             _resolve_after_passing_rerun(order, check, actor)
         return check
+
+
+def _already_open(order: Order, problem: Problem) -> bool:
+    return order.exceptions.filter(
+        status=OrderException.Status.OPEN, kind=problem.kind, line=problem.line
+    ).exists()
 
 
 def _exception_open_for_check(order, check, problem: Problem, actor, worker) -> None:
