@@ -1,11 +1,14 @@
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import TemplateView
+from django.urls import include, path
+
+from accounts.views import home
 
 admin.site.site_header = "OrderDesk administration"
 admin.site.site_title = "OrderDesk"
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", home, name="home"),
+    path("accounts/", include("accounts.urls")),
+    path("orders/", include("orders.urls")),
     path("admin/", admin.site.urls),
 ]

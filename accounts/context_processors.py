@@ -1,0 +1,27 @@
+"""The navigation bar: each role sees only what it may use."""
+
+from django.urls import reverse
+
+from .models import Role
+from .permissions import PROCESSING, STAFF
+
+NAVIGATION = [
+    # (label, url name, roles that may use it)
+    ("Queues", "orders:queues", STAFF),
+    ("Orders", "orders:list", STAFF),
+    ("New order", "orders:receive", PROCESSING),
+    ("Administration", "admin:index", (Role.SUPERVISOR,)),
+]
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"navigation": []}
+    path = request.path
+    items = []
+    for label, name, roles in NAVIGATION:
+        if user.has_role(*roles):
+            url = reverse(name)
+            items.append({"label": label, "url": url, "current": path == url})
+    return {"navigation": items}
