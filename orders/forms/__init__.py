@@ -1,0 +1,1 @@
+"""Forms for the staff pages (one module per page family)."""

@@ -1,0 +1,1 @@
+"""Reads of orders, shaped for the pages (one module per page family)."""
