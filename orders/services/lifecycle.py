@@ -163,6 +163,46 @@ def order_release_if_clear(*, order: Order, actor=None) -> Order:
     return order
 
 
+def exception_mark_resolved(
+    *,
+    order: Order,
+    exception: OrderException,
+    actor,
+    resolution: str,
+    customer_informed: bool,
+    communication: Communication | None = None,
+) -> OrderException:
+    """Record a locked exception as resolved, and its event (callers check first)."""
+    exception.status = OrderException.Status.RESOLVED
+    exception.resolution = resolution
+    exception.resolved_by, exception.resolved_at = actor, timezone.now()
+    exception.customer_informed = customer_informed
+    exception.communication = communication
+    exception.save(
+        update_fields=[
+            "status",
+            "resolution",
+            "resolved_by",
+            "resolved_at",
+            "customer_informed",
+            "communication",
+        ]
+    )
+    event_record(
+        order=order,
+        kind=OrderEvent.Kind.EXCEPTION_RESOLVED,
+        actor=actor,
+        data={
+            "exception_id": exception.pk,
+            "kind": exception.kind,
+            "resolution": resolution,
+            "customer_informed": customer_informed,
+            "communication_id": communication.pk if communication else None,
+        },
+    )
+    return exception
+
+
 def availability_problems(order: Order) -> list[str]:
     """What stops a delivery date being promised: lines without confirmed stock."""
     return [
@@ -550,22 +590,12 @@ def order_cancel(
         line.status = OrderLine.Status.CANCELLED
         line.save(update_fields=["quantity_reserved", "status"])
     for exception in order.exceptions.filter(status=OrderException.Status.OPEN):
-        exception.status = OrderException.Status.RESOLVED
-        exception.resolution = f"Order cancelled: {reason.strip()}"
-        exception.resolved_by, exception.resolved_at = actor, timezone.now()
-        exception.save(
-            update_fields=["status", "resolution", "resolved_by", "resolved_at"]
-        )
-        event_record(
+        exception_mark_resolved(
             order=order,
-            kind=OrderEvent.Kind.EXCEPTION_RESOLVED,
+            exception=exception,
             actor=actor,
-            data={
-                "exception_id": exception.pk,
-                "kind": exception.kind,
-                "resolution": exception.resolution,
-                "customer_informed": True,  # by the cancellation notice below
-            },
+            resolution=f"Order cancelled: {reason.strip()}",
+            customer_informed=True,  # by the cancellation notice below
         )
     payment_release_for_order(order=order, actor=actor)
     order.cancellation_reason = reason.strip()

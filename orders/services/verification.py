@@ -29,6 +29,7 @@ from .events import event_record
 from .lifecycle import (
     ensure_role,
     ensure_transition,
+    exception_mark_resolved,
     order_hold,
     order_lock,
     order_release_if_clear,
@@ -418,6 +419,7 @@ def check_run(
     actor=None,
     rerun: bool = False,
     gateway_unavailable: bool = False,
+    expected_version: int | None = None,
 ) -> Check | None:
     """Run one check and record it, opening an exception for each problem found.
 
@@ -444,7 +446,8 @@ def check_run(
         # a worker killed here leaves the round exactly as a real crash would.
         time.sleep(pause)
     with transaction.atomic():
-        order = order_lock(order)
+        order = order_lock(order, expected_version)
+        version_at_lock = order.version
         if rerun:
             if order.status not in (
                 Order.Status.VERIFYING,
@@ -506,6 +509,8 @@ def check_run(
             order_hold(order=order, actor=actor, data={"check_id": check.pk})
         if rerun and not finding.problems:
             _resolve_after_passing_rerun(order, check, actor)
+        if rerun and order.version == version_at_lock:
+            order_save(order, [])  # a person's re-run changes what the page shows
         return check
 
 
@@ -545,23 +550,12 @@ def _resolve_after_passing_rerun(order: Order, check: Check, actor) -> None:
         status=OrderException.Status.OPEN, check_record__kind=check.kind
     )
     for exception in open_for_kind:
-        exception.status = OrderException.Status.RESOLVED
-        exception.resolution = f"{check.get_kind_display()}: re-run passed."
-        exception.resolved_by = actor
-        exception.resolved_at = timezone.now()
-        exception.save(
-            update_fields=["status", "resolution", "resolved_by", "resolved_at"]
-        )
-        event_record(
+        exception_mark_resolved(
             order=order,
-            kind=OrderEvent.Kind.EXCEPTION_RESOLVED,
+            exception=exception,
             actor=actor,
-            data={
-                "exception_id": exception.pk,
-                "kind": exception.kind,
-                "resolution": exception.resolution,
-                "customer_informed": False,
-            },
+            resolution=f"{check.get_kind_display()}: re-run passed.",
+            customer_informed=False,
         )
     order_release_if_clear(order=order, actor=actor)
 
@@ -614,11 +608,23 @@ def verification_run(
     return Order.objects.get(pk=order_id)
 
 
-def check_rerun(*, order: Order, kind: str, actor) -> Check:
-    """A person runs a check again (after a restock, a corrected record, ...)."""
+def check_rerun(
+    *, order: Order, kind: str, actor, expected_version: int | None = None
+) -> Check:
+    """A person runs a check again (after a restock, a corrected record, ...).
+
+    With expected_version, a page opened before the order changed is refused; the
+    re-run then bumps the version, so a double submit is refused too.
+    """
     if kind not in CHECKS:
         raise OrderRuleError("Choose a check to run.")
     ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR)
-    check = check_run(order_id=order.pk, kind=kind, actor=actor, rerun=True)
+    check = check_run(
+        order_id=order.pk,
+        kind=kind,
+        actor=actor,
+        rerun=True,
+        expected_version=expected_version,
+    )
     assert check is not None
     return check
