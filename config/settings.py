@@ -97,6 +97,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # PostgreSQL's JIT compiler cost 1-2 s per queue query over 100k orders for no
+    # gain on these short OLTP queries (measured: 0.3 s without it).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
     DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str(
         "DATABASE_TEST_NAME", default="test_orderdesk"
     )
@@ -156,6 +159,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=VAR_DIR / "staticfiles")
+# collectstatic fills it; it exists before then so whitenoise has somewhere to look.
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -237,6 +242,17 @@ ORDERDESK = {
     # Fault-injection tests only (tests/integration): each verification check waits
     # this long before it is recorded, so a worker can be killed mid-round. Keep 0.
     "CHECK_PAUSE_SECONDS": env.float("ORDERDESK_CHECK_PAUSE_SECONDS", default=0.0),
+    # How long an order may wait in each staff queue before it is shown as overdue,
+    # counted from when it entered the queue's stage (receipt, hold, verification,
+    # confirmation, dispatch, delivery). One unit each: "minutes", "hours", "days"
+    # or "working_days" (Monday to Friday).
+    "QUEUE_TARGETS": {
+        "to-verify": {"hours": 2},
+        "to-confirm": {"hours": 4},
+        "to-fulfil": {"working_days": 1},
+        "out-for-delivery": {"days": 3},
+        "to-follow-up": {"days": 2},
+    },
 }
 
 # --- Security (production: DJANGO_DEBUG=false) ------------------------------------
@@ -269,4 +285,6 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # WeasyPrint logs each step of every PDF at INFO; keep its warnings only.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

@@ -582,3 +582,32 @@ class OrderEvent(models.Model):
         if self.actor_id:
             return str(self.actor)
         return f"worker {self.worker}" if self.worker else "system"
+
+
+class ReceiptSubmission(models.Model):
+    """A receipt form's one-time token, so submitting it twice makes one order.
+
+    The row is written in the same transaction as the order: a second submit of the
+    same form finds it (or waits on the unique constraint) and is sent to that order.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    token = models.UUIDField()
+    # Set in the same transaction as the row is written; null only in between.
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "token"], name="one_order_per_receipt_token"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Receipt form {self.token}"

@@ -10,7 +10,7 @@ from django.utils import timezone
 from customers.models import ContactChannel
 
 from .. import tasks as order_tasks
-from ..exceptions import OrderRuleError
+from ..exceptions import OrderRuleError, StaleOrderError
 from ..models import Communication, Order, OrderEvent
 from .background import enqueue_after_commit
 from .events import event_record
@@ -33,15 +33,50 @@ def _event(communication: Communication, actor=None) -> None:
     )
 
 
+def _lock_at_version(order: Order, expected_version: int) -> Order:
+    """Lock the order, refuse a stale page, and bump the version (refusing repeats).
+
+    For a person acting from the order page; the lifecycle services lock and save
+    the order themselves (they call customer_notify without a version).
+    """
+    locked = (
+        Order.objects.select_for_update().select_related("customer").get(pk=order.pk)
+    )
+    if locked.version != expected_version:
+        raise StaleOrderError()
+    locked.version += 1
+    locked.save(update_fields=["version", "updated_at"])
+    return locked
+
+
 def customer_notify(
-    *, order: Order, purpose: str, subject: str, content: str, actor=None
+    *,
+    order: Order,
+    purpose: str,
+    subject: str,
+    content: str,
+    actor=None,
+    expected_version: int | None = None,
 ) -> Communication:
     """Tell the customer something on their preferred channel.
 
     E-mail is queued and sent by a task after commit; a phone call, letter or text
     is left for a person to make (outcome "to do"), so nothing is claimed as sent
-    that was not.
+    that was not. With expected_version (a person sending from the order page), a
+    stale page or a second submit is refused.
     """
+    if expected_version is not None:
+        if not content.strip():
+            raise OrderRuleError("Write the message.")
+        with transaction.atomic():
+            order = _lock_at_version(order, expected_version)
+            return customer_notify(
+                order=order,
+                purpose=purpose,
+                subject=subject,
+                content=content.strip(),
+                actor=actor,
+            )
     customer = order.customer
     channel = customer.preferred_channel
     if channel == ContactChannel.EMAIL and not customer.email:
@@ -79,8 +114,12 @@ def communication_record(
     outcome: str,
     direction: str = Communication.Direction.OUTBOUND,
     subject: str = "",
+    expected_version: int | None = None,
 ) -> Communication:
-    """Log a contact a person made or received (a phone call, a letter, a visit)."""
+    """Log a contact a person made or received (a phone call, a letter, a visit).
+
+    With expected_version, a stale page or a second submit is refused.
+    """
     errors = []
     if channel not in Communication.Channel.values:
         errors.append("Choose the channel.")
@@ -92,9 +131,14 @@ def communication_record(
         errors.append("Write what was said.")
     if errors:
         raise OrderRuleError(" ".join(errors))
+    if direction not in Communication.Direction.values:
+        raise OrderRuleError("Choose who contacted whom.")
     # Lock and re-read: the event records the order's status now, not as the caller
     # last saw it (a page opened earlier, an instance held across a hold).
-    order = Order.objects.select_for_update().get(pk=order.pk)
+    if expected_version is not None:
+        order = _lock_at_version(order, expected_version)
+    else:
+        order = Order.objects.select_for_update().get(pk=order.pk)
     communication = Communication.objects.create(
         order=order,
         channel=channel,

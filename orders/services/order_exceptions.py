@@ -1,7 +1,6 @@
 """Exceptions: problems found on an order, the steps taken, and their resolution."""
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import Role
 from inventory import services as stock
@@ -12,6 +11,7 @@ from ..models import Communication, Order, OrderEvent, OrderException, OrderLine
 from .events import event_record
 from .lifecycle import (
     ensure_role,
+    exception_mark_resolved,
     order_advance_if_all_sent,
     order_hold,
     order_lock,
@@ -77,8 +77,10 @@ def exception_raise(
     return exception
 
 
-def _lock_open_exception(exception: OrderException) -> tuple[Order, OrderException]:
-    order = order_lock(exception.order)
+def _lock_open_exception(
+    exception: OrderException, expected_version: int | None = None
+) -> tuple[Order, OrderException]:
+    order = order_lock(exception.order, expected_version)
     exception = OrderException.objects.select_for_update().get(pk=exception.pk)
     if exception.status != OrderException.Status.OPEN:
         raise OrderRuleError("This exception is already resolved.")
@@ -86,12 +88,18 @@ def _lock_open_exception(exception: OrderException) -> tuple[Order, OrderExcepti
 
 
 @transaction.atomic
-def exception_add_step(*, exception: OrderException, actor, text: str):
+def exception_add_step(
+    *,
+    exception: OrderException,
+    actor,
+    text: str,
+    expected_version: int | None = None,
+):
     """Record a step taken towards resolving an exception."""
     ensure_role(actor, *STAFF)
     if not text.strip():
         raise OrderRuleError("Describe the step you took.")
-    order, exception = _lock_open_exception(exception)
+    order, exception = _lock_open_exception(exception, expected_version)
     step = exception.steps.create(text=text.strip(), actor=actor)
     order_save(order, [])
     event_record(
@@ -111,59 +119,44 @@ def exception_resolve(
     resolution: str,
     customer_informed: bool,
     communication: Communication | None = None,
+    expected_version: int | None = None,
 ) -> OrderException:
     """Close an exception with what was done; the last one takes the order off hold."""
     ensure_role(actor, *STAFF)
     if not resolution.strip():
         raise OrderRuleError("Say how the problem was resolved.")
-    order, exception = _lock_open_exception(exception)
+    order, exception = _lock_open_exception(exception, expected_version)
     if communication is not None:
         if communication.order_id != order.pk:
             raise OrderRuleError("That communication is about a different order.")
         customer_informed = True
-    exception.status = OrderException.Status.RESOLVED
-    exception.resolution = resolution.strip()
-    exception.resolved_by = actor
-    exception.resolved_at = timezone.now()
-    exception.customer_informed = customer_informed
-    exception.communication = communication
-    exception.save(
-        update_fields=[
-            "status",
-            "resolution",
-            "resolved_by",
-            "resolved_at",
-            "customer_informed",
-            "communication",
-        ]
-    )
     order_save(order, [])
-    event_record(
+    exception_mark_resolved(
         order=order,
-        kind=OrderEvent.Kind.EXCEPTION_RESOLVED,
+        exception=exception,
         actor=actor,
-        data={
-            "exception_id": exception.pk,
-            "kind": exception.kind,
-            "resolution": exception.resolution,
-            "customer_informed": customer_informed,
-            "communication_id": communication.pk if communication else None,
-        },
+        resolution=resolution.strip(),
+        customer_informed=customer_informed,
+        communication=communication,
     )
     order_release_if_clear(order=order, actor=actor)
     return exception
 
 
-def _lock_line(line: OrderLine) -> tuple[Order, OrderLine]:
-    order = order_lock(line.order)
+def _lock_line(
+    line: OrderLine, expected_version: int | None = None
+) -> tuple[Order, OrderLine]:
+    order = order_lock(line.order, expected_version)
     return order, OrderLine.objects.select_for_update().get(pk=line.pk)
 
 
 @transaction.atomic
-def line_backorder(*, line: OrderLine, actor) -> OrderLine:
+def line_backorder(
+    *, line: OrderLine, actor, expected_version: int | None = None
+) -> OrderLine:
     """Put a short line on backorder until its known restock date."""
     ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR)
-    order, line = _lock_line(line)
+    order, line = _lock_line(line, expected_version)
     if line.status != OrderLine.Status.SHORT:
         raise OrderRuleError("Only a line that is out of stock can be backordered.")
     level = stock_level(pool=order.stock_pool, product_id=line.product_id)
@@ -186,12 +179,14 @@ def line_backorder(*, line: OrderLine, actor) -> OrderLine:
 
 
 @transaction.atomic
-def line_cancel(*, line: OrderLine, actor, reason: str) -> OrderLine:
+def line_cancel(
+    *, line: OrderLine, actor, reason: str, expected_version: int | None = None
+) -> OrderLine:
     """Cancel one line before it is dispatched, releasing any stock held for it."""
     ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR)
     if not reason.strip():
         raise OrderRuleError("Give the reason for cancelling the line.")
-    order, line = _lock_line(line)
+    order, line = _lock_line(line, expected_version)
     if not order.is_open or line.quantity_dispatched or not line.is_active:
         raise OrderRuleError("Only a line not yet dispatched can be cancelled.")
     others = order.lines.exclude(pk=line.pk).exclude(status=OrderLine.Status.CANCELLED)

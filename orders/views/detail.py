@@ -1,3 +1,601 @@
-from django.urls import path  # noqa: F401
+"""The order page and the processing actions taken from it.
 
-urlpatterns: list = []
+Each action is a POST view: its form validates, the service does the work with the
+version the page was opened at, a refusal becomes a message with the service's own
+words, and the browser goes back to the order page (post/redirect/get).
+"""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.permissions import PROCESSING, STAFF, role_required
+from inventory.exceptions import InventoryError
+
+from ..exceptions import OrderInputError, OrderRuleError
+from ..forms.detail import (
+    BackorderForm,
+    CallForm,
+    CancelForm,
+    CloseForm,
+    ConfirmForm,
+    EmailForm,
+    EmailTemplateChoiceForm,
+    ExceptionRaiseForm,
+    ExceptionResolveForm,
+    ExceptionStepForm,
+    FollowUpForm,
+    LineCancelForm,
+    RerunForm,
+    email_template,
+)
+from ..models import (
+    Check,
+    Communication,
+    Order,
+    OrderEvent,
+    OrderException,
+    OrderLine,
+)
+from ..selectors.detail import (
+    checks_still_running,
+    earliest_promise_date,
+    order_checks_queryset,
+    order_detail_queryset,
+)
+from ..services import (
+    allowed_actions,
+    check_rerun,
+    communication_record,
+    customer_notify,
+    exception_add_step,
+    exception_raise,
+    exception_resolve,
+    line_backorder,
+    line_cancel,
+    order_cancel,
+    order_close,
+    order_confirm,
+    order_record_follow_up,
+)
+
+RERUN_STATUSES = (Order.Status.VERIFYING, Order.Status.VERIFIED, Order.Status.ON_HOLD)
+PAGE_ACTIONS = {"confirm", "cancel", "record_follow_up", "close"}
+FULFILMENT_ACTIONS = {"start_fulfilment", "dispatch", "record_delivery"}
+EXCEPTION_CLOSED_STATUSES = (
+    Order.Status.DISPATCHED,
+    Order.Status.DELIVERED,
+    Order.Status.FOLLOWED_UP,
+    Order.Status.CLOSED,
+    Order.Status.CANCELLED,
+)
+
+
+def _url_or_none(name: str, *args, query: str = "") -> str | None:
+    """A link to another helper's page, or None while that page does not exist."""
+    try:
+        return reverse(name, args=args) + query
+    except NoReverseMatch:
+        return None
+
+
+def _can_rerun(order: Order, user) -> bool:
+    return order.status in RERUN_STATUSES and user.has_role(*PROCESSING)
+
+
+def _checks_context(order: Order, user) -> dict:
+    return {
+        "order": order,
+        "checks": list(order.checks.all()),
+        "polling": checks_still_running(order),
+        "can_rerun": _can_rerun(order, user),
+    }
+
+
+# -- summaries for the timeline --------------------------------------------------
+
+
+def _label(choices, value) -> str:
+    return str(dict(choices).get(value, value or ""))
+
+
+def event_summary(event: OrderEvent) -> str:
+    """A short description of what an event recorded, from its data."""
+    data, K = event.data or {}, OrderEvent.Kind
+    kind = event.kind
+    if kind == K.CHECK_RECORDED:
+        text = (
+            f"{_label(Check.Kind.choices, data.get('kind'))}: "
+            f"{_label(Check.Outcome.choices, data.get('outcome')).lower()}"
+        )
+        return text + (" (re-run)" if data.get("rerun") else "")
+    if kind == K.VERIFICATION_STARTED:
+        return f"Round {data.get('round', '')}"
+    if kind == K.EXCEPTION_OPENED:
+        return (
+            f"{_label(OrderException.Kind.choices, data.get('kind'))}: "
+            f"{data.get('found', '')}"
+        )
+    if kind == K.EXCEPTION_STEP:
+        return data.get("text", "")
+    if kind == K.EXCEPTION_RESOLVED:
+        told = "customer told" if data.get("customer_informed") else "customer not told"
+        return f"{data.get('resolution', '')} ({told})"
+    if kind in (K.COMMUNICATION, K.COMMUNICATION_SENT):
+        parts = [
+            _label(Communication.Purpose.choices, data.get("purpose")),
+            _label(Communication.Channel.choices, data.get("channel")),
+            _label(Communication.Outcome.choices, data.get("outcome")).lower(),
+        ]
+        return " · ".join(p for p in parts if p)
+    if kind == K.CONFIRMED:
+        return f"Delivery promised for {data.get('promised_date', '')}"
+    if kind == K.LINE_BACKORDERED:
+        return f"Line {data.get('line')} until {data.get('restock_date')}"
+    if kind == K.LINE_CANCELLED:
+        return f"Line {data.get('line')}: {data.get('reason', '')}"
+    if kind == K.CANCELLED:
+        return data.get("reason", "")
+    if kind == K.DISPATCHED and data.get("carrier"):
+        tracking = data.get("tracking_reference")
+        partial = " (part of the order)" if data.get("partial") else ""
+        return f"{data['carrier']}{', ' + tracking if tracking else ''}{partial}"
+    if kind == K.DELIVERED and data.get("proof_of_delivery"):
+        return data["proof_of_delivery"]
+    if kind == K.FOLLOWED_UP:
+        text = _label(Communication.Outcome.choices, data.get("outcome"))
+        if data.get("satisfaction"):
+            text += f", satisfaction {data['satisfaction']} of 5"
+        return text
+    if kind == K.VERIFIED:
+        return "All checks passed"
+    if kind == K.HELD and data.get("open_exceptions"):
+        return f"{data['open_exceptions']} open exception(s)"
+    return ""
+
+
+# -- pages -----------------------------------------------------------------------
+
+
+@require_GET
+@role_required(*STAFF)
+def order_detail(request, pk: int):
+    """The order page: everything about one order and what may be done next."""
+    order = get_object_or_404(order_detail_queryset(), pk=pk)
+    user = request.user
+    actions = set(allowed_actions(order, user))
+    earliest = earliest_promise_date(order, timezone.localdate())
+    exceptions = list(order.exceptions.all())
+    communications = list(order.communications.all())
+    lines = list(order.lines.all())
+    template = request.GET.get("template", Communication.Purpose.ACKNOWLEDGEMENT)
+    if template not in dict(EmailForm.base_fields["purpose"].choices):
+        template = Communication.Purpose.ACKNOWLEDGEMENT
+    processing = user.has_role(*PROCESSING)
+    line_actions_open = (
+        processing and order.is_open and order.status not in EXCEPTION_CLOSED_STATUSES
+    )
+    fulfilment_role = user.has_role("dispatcher", "supervisor")
+    line_rows = [
+        {
+            "line": line,
+            "can_backorder": line_actions_open
+            and line.status == OrderLine.Status.SHORT,
+            "can_cancel": line_actions_open
+            and line.is_active
+            and not line.quantity_dispatched,
+            "backorder_form": BackorderForm(order=order, key=f"_{line.pk}"),
+            "cancel_form": LineCancelForm(order=order, key=f"_{line.pk}"),
+        }
+        for line in lines
+    ]
+    context = {
+        "order": order,
+        "customer": order.customer,
+        "lines": line_rows,
+        "line_actions": any(r["can_backorder"] or r["can_cancel"] for r in line_rows),
+        "exceptions": [
+            {
+                "exception": exception,
+                "step_form": ExceptionStepForm(order=order, key=f"_{exception.pk}"),
+                "resolve_form": ExceptionResolveForm(
+                    order=order, key=f"_{exception.pk}"
+                ),
+            }
+            for exception in exceptions
+        ],
+        "open_exception_count": sum(
+            1 for e in exceptions if e.status == OrderException.Status.OPEN
+        ),
+        "can_raise_exception": order.is_open
+        and order.status not in EXCEPTION_CLOSED_STATUSES,
+        "raise_form": ExceptionRaiseForm(order=order),
+        "communications": communications,
+        "email_form": EmailForm(order=order, initial=email_template(order, template)),
+        "template_form": EmailTemplateChoiceForm(initial={"template": template}),
+        "prefers_email": order.customer.preferred_channel == "email",
+        "call_form": CallForm(order=order),
+        "events": [
+            {"event": event, "summary": event_summary(event)}
+            for event in order.events.all()
+        ],
+        "shipments": list(order.shipments.all()),
+        "actions": actions,
+        "page_actions": actions & PAGE_ACTIONS,
+        "confirm_form": ConfirmForm(order=order, earliest=earliest),
+        "earliest_date": earliest,
+        "cancel_form": CancelForm(order=order),
+        "follow_up_form": FollowUpForm(order=order),
+        "close_form": CloseForm(order=order),
+        "fulfil_url": _url_or_none("orders:fulfil", order.pk)
+        if fulfilment_role and (actions & FULFILMENT_ACTIONS)
+        else None,
+        "document_urls": [
+            (label, url)
+            for label, url in (
+                (
+                    "Confirmation slip",
+                    _url_or_none("orders:document", order.pk, "confirmation"),
+                ),
+                (
+                    "Picking list",
+                    _url_or_none("orders:document", order.pk, "picking-list"),
+                ),
+            )
+            if url
+        ]
+        if fulfilment_role
+        else [],
+        "list_url": _url_or_none("orders:list"),
+        **_checks_context(order, user),
+    }
+    return render(request, "orders/order_detail.html", context)
+
+
+@require_GET
+@role_required(*STAFF)
+def checks_panel(request, pk: int):
+    """The verification panel alone: htmx polls it while the checks run."""
+    order = get_object_or_404(order_checks_queryset(), pk=pk)
+    context = _checks_context(order, request.user)
+    response = render(request, "orders/_detail_checks.html", context)
+    if request.htmx and request.GET.get("polling") and not context["polling"]:
+        # The checks finished while the page was open: reload it whole, so the
+        # exceptions they raised and the actions now allowed appear too.
+        response["HX-Refresh"] = "true"
+    return response
+
+
+# -- actions ---------------------------------------------------------------------
+
+
+def _form_errors(form) -> str:
+    parts = []
+    for name, errors in form.errors.items():
+        if name in ("__all__", "version"):
+            parts.extend(errors)
+        else:
+            parts.append(f"{form.fields[name].label}: {' '.join(errors)}")
+    return " ".join(dict.fromkeys(parts))
+
+
+def _act(
+    request,
+    order: Order,
+    form_class,
+    service: Callable[[dict], object],
+    success: str,
+    anchor: str = "",
+    key: str = "",
+):
+    """Validate the form, call the service, report the outcome, go back to the page."""
+    form = form_class(request.POST, order=order, key=key)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+    else:
+        try:
+            service(form.cleaned_data)
+        except OrderInputError as error:
+            messages.error(
+                request, " ".join(m for msgs in error.errors.values() for m in msgs)
+            )
+        except (OrderRuleError, InventoryError) as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, success)
+    return redirect(reverse("orders:detail", args=[order.pk]) + anchor)
+
+
+def _order(pk: int) -> Order:
+    return get_object_or_404(Order.objects.select_related("customer"), pk=pk)
+
+
+@require_POST
+@role_required(*PROCESSING)
+def order_confirm_view(request, pk: int):
+    order = _order(pk)
+    return _act(
+        request,
+        order,
+        ConfirmForm,
+        lambda data: order_confirm(
+            order=order,
+            actor=request.user,
+            promised_date=data["promised_date"],
+            expected_version=data["version"],
+        ),
+        "Order confirmed. The confirmation to the customer is recorded.",
+        "#actions",
+    )
+
+
+@require_POST
+@role_required(*PROCESSING)
+def order_cancel_view(request, pk: int):
+    order = _order(pk)
+    return _act(
+        request,
+        order,
+        CancelForm,
+        lambda data: order_cancel(
+            order=order,
+            actor=request.user,
+            reason=data["reason"],
+            expected_version=data["version"],
+        ),
+        "Order cancelled. Reserved stock is released and the customer is told.",
+        "#actions",
+    )
+
+
+@require_POST
+@role_required(*PROCESSING)
+def order_follow_up_view(request, pk: int):
+    order = _order(pk)
+    return _act(
+        request,
+        order,
+        FollowUpForm,
+        lambda data: order_record_follow_up(
+            order=order,
+            actor=request.user,
+            channel=data["channel"],
+            outcome=data["outcome"],
+            notes=data["notes"],
+            satisfaction=data["satisfaction"],
+            expected_version=data["version"],
+        ),
+        "Follow-up recorded.",
+        "#actions",
+    )
+
+
+@require_POST
+@role_required(*PROCESSING)
+def order_close_view(request, pk: int):
+    order = _order(pk)
+    return _act(
+        request,
+        order,
+        CloseForm,
+        lambda data: order_close(
+            order=order, actor=request.user, expected_version=data["version"]
+        ),
+        "Order closed.",
+        "#actions",
+    )
+
+
+def _line(pk: int, line_pk: int) -> OrderLine:
+    return get_object_or_404(
+        OrderLine.objects.select_related("order__customer"), pk=line_pk, order_id=pk
+    )
+
+
+@require_POST
+@role_required(*PROCESSING)
+def line_backorder_view(request, pk: int, line_pk: int):
+    line = _line(pk, line_pk)
+    return _act(
+        request,
+        line.order,
+        BackorderForm,
+        lambda data: line_backorder(
+            line=line, actor=request.user, expected_version=data["version"]
+        ),
+        f"Line {line.line_number} backordered.",
+        "#lines",
+        key=f"_{line.pk}",
+    )
+
+
+@require_POST
+@role_required(*PROCESSING)
+def line_cancel_view(request, pk: int, line_pk: int):
+    line = _line(pk, line_pk)
+    return _act(
+        request,
+        line.order,
+        LineCancelForm,
+        lambda data: line_cancel(
+            line=line,
+            actor=request.user,
+            reason=data["reason"],
+            expected_version=data["version"],
+        ),
+        f"Line {line.line_number} cancelled.",
+        "#lines",
+        key=f"_{line.pk}",
+    )
+
+
+@require_POST
+@role_required(*PROCESSING)
+def check_rerun_view(request, pk: int):
+    order = _order(pk)
+    return _act(
+        request,
+        order,
+        RerunForm,
+        lambda data: check_rerun(
+            order=order,
+            kind=data["kind"],
+            actor=request.user,
+            expected_version=data["version"],
+        ),
+        "Check run again: its result is in the verification panel.",
+        "#checks-panel",
+    )
+
+
+@require_POST
+@role_required(*STAFF)
+def exception_raise_view(request, pk: int):
+    order = _order(pk)
+    return _act(
+        request,
+        order,
+        ExceptionRaiseForm,
+        lambda data: exception_raise(
+            order=order,
+            actor=request.user,
+            kind=data["kind"],
+            found=data["found"],
+            line=data["line"],
+            expected_version=data["version"],
+        ),
+        "Exception raised.",
+        "#exceptions",
+    )
+
+
+def _exception(pk: int, exception_pk: int) -> OrderException:
+    return get_object_or_404(
+        OrderException.objects.select_related("order__customer"),
+        pk=exception_pk,
+        order_id=pk,
+    )
+
+
+@require_POST
+@role_required(*STAFF)
+def exception_step_view(request, pk: int, exception_pk: int):
+    exception = _exception(pk, exception_pk)
+    return _act(
+        request,
+        exception.order,
+        ExceptionStepForm,
+        lambda data: exception_add_step(
+            exception=exception,
+            actor=request.user,
+            text=data["text"],
+            expected_version=data["version"],
+        ),
+        "Step recorded.",
+        f"#exception-{exception.pk}",
+        key=f"_{exception.pk}",
+    )
+
+
+@require_POST
+@role_required(*STAFF)
+def exception_resolve_view(request, pk: int, exception_pk: int):
+    exception = _exception(pk, exception_pk)
+    return _act(
+        request,
+        exception.order,
+        ExceptionResolveForm,
+        lambda data: exception_resolve(
+            exception=exception,
+            actor=request.user,
+            resolution=data["resolution"],
+            customer_informed=data["customer_informed"] == "yes",
+            communication=data["communication"],
+            expected_version=data["version"],
+        ),
+        "Exception resolved.",
+        f"#exception-{exception.pk}",
+        key=f"_{exception.pk}",
+    )
+
+
+@require_POST
+@role_required(*STAFF)
+def send_email_view(request, pk: int):
+    order = _order(pk)
+    prefers_email = order.customer.preferred_channel == "email"
+    return _act(
+        request,
+        order,
+        EmailForm,
+        lambda data: customer_notify(
+            order=order,
+            actor=request.user,
+            purpose=data["purpose"],
+            subject=data["subject"],
+            content=data["content"],
+            expected_version=data["version"],
+        ),
+        "E-mail queued to send."
+        if prefers_email and order.customer.email
+        else "Recorded as a message to give the customer on their preferred channel "
+        "(not e-mailed).",
+        "#communications",
+    )
+
+
+@require_POST
+@role_required(*STAFF)
+def log_call_view(request, pk: int):
+    order = _order(pk)
+    return _act(
+        request,
+        order,
+        CallForm,
+        lambda data: communication_record(
+            order=order,
+            actor=request.user,
+            channel=Communication.Channel.PHONE,
+            direction=data["direction"],
+            purpose=data["purpose"],
+            outcome=data["outcome"],
+            content=data["notes"],
+            expected_version=data["version"],
+        ),
+        "Phone call recorded.",
+        "#communications",
+    )
+
+
+urlpatterns = [
+    path("<int:pk>/", order_detail, name="detail"),
+    path("<int:pk>/checks/", checks_panel, name="checks_panel"),
+    path("<int:pk>/checks/rerun/", check_rerun_view, name="check_rerun"),
+    path("<int:pk>/confirm/", order_confirm_view, name="confirm"),
+    path("<int:pk>/cancel/", order_cancel_view, name="cancel"),
+    path("<int:pk>/follow-up/", order_follow_up_view, name="record_follow_up"),
+    path("<int:pk>/close/", order_close_view, name="close"),
+    path(
+        "<int:pk>/lines/<int:line_pk>/backorder/",
+        line_backorder_view,
+        name="line_backorder",
+    ),
+    path("<int:pk>/lines/<int:line_pk>/cancel/", line_cancel_view, name="line_cancel"),
+    path("<int:pk>/exceptions/", exception_raise_view, name="exception_raise"),
+    path(
+        "<int:pk>/exceptions/<int:exception_pk>/steps/",
+        exception_step_view,
+        name="exception_add_step",
+    ),
+    path(
+        "<int:pk>/exceptions/<int:exception_pk>/resolve/",
+        exception_resolve_view,
+        name="exception_resolve",
+    ),
+    path("<int:pk>/email/", send_email_view, name="send_email"),
+    path("<int:pk>/calls/", log_call_view, name="log_call"),
+]

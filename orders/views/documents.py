@@ -1,3 +1,133 @@
-from django.urls import path  # noqa: F401
+"""Printable documents: HTML laid out for print, or `?format=pdf` for a PDF download.
 
-urlpatterns: list = []
+Confirmation slip (an acknowledgement until the order is confirmed): any staff
+role. Picking list and delivery note: dispatch roles (dispatcher, supervisor).
+"""
+
+import logging
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import path
+from django.utils import timezone
+
+from accounts.permissions import STAFF, role_required
+
+from ..documents import (
+    DELIVERY_NOTE,
+    LETTERHEAD,
+    ORDER_DOCUMENTS,
+    DocumentKind,
+    PdfUnavailable,
+    pdf_response,
+    render_pdf,
+)
+from ..models import Order, OrderLine
+from ..selectors.fulfilment import (
+    order_for_fulfilment,
+    picking_list,
+    shipment_for_document,
+    shipment_number,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def _refuse_unless_allowed(request: HttpRequest, kind: DocumentKind) -> None:
+    if not request.user.has_role(*kind.roles):
+        raise PermissionDenied("Your role does not include this document.")
+
+
+def _respond(
+    request: HttpRequest, kind: DocumentKind, context: dict, filename: str
+) -> HttpResponse:
+    context = {
+        **context,
+        "letterhead": LETTERHEAD,
+        "printed_on": timezone.localdate(),
+        "html_url": request.path,
+        "pdf_url": f"{request.path}?format=pdf",
+        "pdf": request.GET.get("format") == "pdf",
+    }
+    html = render_to_string(kind.template, context, request=request)
+    if not context["pdf"]:
+        return HttpResponse(html)
+    try:
+        pdf = render_pdf(html, base_url=request.build_absolute_uri())
+    except PdfUnavailable as error:
+        logger.error("PDF download refused: %s", error)
+        messages.error(
+            request,
+            "PDF download is not available on this server at the moment. "
+            "Use your browser's Print command on this page instead.",
+        )
+        return redirect(request.path)
+    return pdf_response(pdf, filename=filename)
+
+
+@role_required(*STAFF)
+def order_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """The confirmation slip (or acknowledgement) or the picking list of an order."""
+    document = ORDER_DOCUMENTS.get(kind)
+    if document is None:
+        raise Http404("No such document.")
+    _refuse_unless_allowed(request, document)
+    order = order_for_fulfilment(pk=pk)
+    lines = list(order.lines.all())
+    context = {
+        "order": order,
+        "customer": order.customer,
+        # Confirmed: the promised date is set by the confirmation, and only then.
+        "confirmed": order.promised_date is not None,
+        "cancelled": order.status == Order.Status.CANCELLED,
+        "lines": [line for line in lines if line.status != OrderLine.Status.CANCELLED],
+        "backordered": [
+            line for line in lines if line.status == OrderLine.Status.BACKORDERED
+        ],
+    }
+    if document.slug == "picking-list":
+        picking = picking_list(order)
+        context["picking"] = picking
+        context["to_pick_total"] = sum(row.to_pick for row in picking if row.pickable)
+    return _respond(
+        request, document, context, filename=f"{order.reference}-{document.slug}.pdf"
+    )
+
+
+@role_required(*STAFF)
+def shipment_delivery_note(request: HttpRequest, pk: int) -> HttpResponse:
+    """The delivery note for one shipment: what it contained, and a signature line."""
+    _refuse_unless_allowed(request, DELIVERY_NOTE)
+    shipment = shipment_for_document(pk=pk)
+    order = shipment.order
+    number = shipment_number(shipment)
+    shipped = list(shipment.lines.all())
+    ordered_units = sum(line.quantity for line in order.lines.all() if line.is_active)
+    context = {
+        "order": order,
+        "customer": order.customer,
+        "shipment": shipment,
+        "number": number,
+        "shipped": shipped,
+        "units": sum(item.quantity for item in shipped),
+        "part_delivery": sum(item.quantity for item in shipped) < ordered_units,
+    }
+    return _respond(
+        request,
+        DELIVERY_NOTE,
+        context,
+        filename=f"{order.reference}-delivery-note-{number}.pdf",
+    )
+
+
+urlpatterns = [
+    path("<int:pk>/documents/<slug:kind>/", order_document, name="document"),
+    path(
+        "shipments/<int:pk>/delivery-note/",
+        shipment_delivery_note,
+        name="delivery_note",
+    ),
+]

@@ -1,0 +1,35 @@
+"""Reads of customers, shaped for their callers."""
+
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Replace, Upper
+
+from .models import Customer
+
+CUSTOMER_SEARCH_MIN_LENGTH = 2
+CUSTOMER_SEARCH_LIMIT = 10
+
+
+def customer_search(
+    *, query: str, limit: int = CUSTOMER_SEARCH_LIMIT
+) -> QuerySet[Customer]:
+    """Customers whose name, company, e-mail or postcode contains the query.
+
+    Postcodes match with or without their space ("LS11AA" finds "LS1 1AA"). A query
+    shorter than two characters matches nobody rather than everybody.
+    """
+    query = " ".join(query.split())
+    if len(query) < CUSTOMER_SEARCH_MIN_LENGTH:
+        return Customer.objects.none()
+    compact = query.replace(" ", "").upper()
+    return (
+        Customer.objects.annotate(
+            compact_postcode=Replace(Upper("postcode"), Value(" "), Value(""))
+        )
+        .filter(
+            Q(name__icontains=query)
+            | Q(company__icontains=query)
+            | Q(email__icontains=query)
+            | Q(compact_postcode__contains=compact)
+        )
+        .order_by("name", "pk")[:limit]
+    )
