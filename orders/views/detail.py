@@ -165,8 +165,19 @@ def event_summary(event: OrderEvent) -> str:
 @role_required(*STAFF)
 def order_detail(request, pk: int):
     """The order page: everything about one order and what may be done next."""
+    return _render_detail(request, pk)
+
+
+def _render_detail(request, pk: int, bound: dict | None = None, status: int = 200):
+    """Render the order page; `bound` puts a submitted form, with its errors next to
+    its fields, in the place of its blank one (by the slot names used below)."""
+    bound = bound or {}
     order = get_object_or_404(order_detail_queryset(), pk=pk)
     user = request.user
+
+    def form(slot: str, make: Callable[[], object]):
+        return bound.get(slot) or make()
+
     actions = set(allowed_actions(order, user))
     earliest = earliest_promise_date(order, timezone.localdate())
     exceptions = list(order.exceptions.all())
@@ -188,8 +199,14 @@ def order_detail(request, pk: int):
             "can_cancel": line_actions_open
             and line.is_active
             and not line.quantity_dispatched,
-            "backorder_form": BackorderForm(order=order, key=f"_{line.pk}"),
-            "cancel_form": LineCancelForm(order=order, key=f"_{line.pk}"),
+            "backorder_form": form(
+                f"backorder_form_{line.pk}",
+                lambda line=line: BackorderForm(order=order, key=f"_{line.pk}"),
+            ),
+            "cancel_form": form(
+                f"line_cancel_form_{line.pk}",
+                lambda line=line: LineCancelForm(order=order, key=f"_{line.pk}"),
+            ),
         }
         for line in lines
     ]
@@ -201,9 +218,15 @@ def order_detail(request, pk: int):
         "exceptions": [
             {
                 "exception": exception,
-                "step_form": ExceptionStepForm(order=order, key=f"_{exception.pk}"),
-                "resolve_form": ExceptionResolveForm(
-                    order=order, key=f"_{exception.pk}"
+                "step_form": form(
+                    f"step_form_{exception.pk}",
+                    lambda e=exception: ExceptionStepForm(order=order, key=f"_{e.pk}"),
+                ),
+                "resolve_form": form(
+                    f"resolve_form_{exception.pk}",
+                    lambda e=exception: ExceptionResolveForm(
+                        order=order, key=f"_{e.pk}"
+                    ),
                 ),
             }
             for exception in exceptions
@@ -213,12 +236,15 @@ def order_detail(request, pk: int):
         ),
         "can_raise_exception": order.is_open
         and order.status not in EXCEPTION_CLOSED_STATUSES,
-        "raise_form": ExceptionRaiseForm(order=order),
+        "raise_form": form("raise_form", lambda: ExceptionRaiseForm(order=order)),
         "communications": communications,
-        "email_form": EmailForm(order=order, initial=email_template(order, template)),
+        "email_form": form(
+            "email_form",
+            lambda: EmailForm(order=order, initial=email_template(order, template)),
+        ),
         "template_form": EmailTemplateChoiceForm(initial={"template": template}),
         "prefers_email": order.customer.preferred_channel == "email",
-        "call_form": CallForm(order=order),
+        "call_form": form("call_form", lambda: CallForm(order=order)),
         "events": [
             {"event": event, "summary": event_summary(event)}
             for event in order.events.all()
@@ -226,11 +252,13 @@ def order_detail(request, pk: int):
         "shipments": list(order.shipments.all()),
         "actions": actions,
         "page_actions": actions & PAGE_ACTIONS,
-        "confirm_form": ConfirmForm(order=order, earliest=earliest),
+        "confirm_form": form(
+            "confirm_form", lambda: ConfirmForm(order=order, earliest=earliest)
+        ),
         "earliest_date": earliest,
-        "cancel_form": CancelForm(order=order),
-        "follow_up_form": FollowUpForm(order=order),
-        "close_form": CloseForm(order=order),
+        "cancel_form": form("cancel_form", lambda: CancelForm(order=order)),
+        "follow_up_form": form("follow_up_form", lambda: FollowUpForm(order=order)),
+        "close_form": form("close_form", lambda: CloseForm(order=order)),
         "fulfil_url": _url_or_none("orders:fulfil", order.pk)
         if fulfilment_role and (actions & FULFILMENT_ACTIONS)
         else None,
@@ -253,7 +281,7 @@ def order_detail(request, pk: int):
         "list_url": _url_or_none("orders:list"),
         **_checks_context(order, user),
     }
-    return render(request, "orders/order_detail.html", context)
+    return render(request, "orders/order_detail.html", context, status=status)
 
 
 @require_GET
@@ -271,6 +299,26 @@ def checks_panel(request, pk: int):
 
 
 # -- actions ---------------------------------------------------------------------
+
+
+def _form_slots() -> dict:
+    """Where each action's form sits on the page (keyed forms add "_<pk>")."""
+    return {
+        ConfirmForm: "confirm_form",
+        CancelForm: "cancel_form",
+        FollowUpForm: "follow_up_form",
+        CloseForm: "close_form",
+        BackorderForm: "backorder_form",
+        LineCancelForm: "line_cancel_form",
+        ExceptionRaiseForm: "raise_form",
+        ExceptionStepForm: "step_form",
+        ExceptionResolveForm: "resolve_form",
+        EmailForm: "email_form",
+        CallForm: "call_form",
+    }
+
+
+FORM_SLOTS = _form_slots()
 
 
 def _form_errors(form) -> str:
@@ -292,10 +340,17 @@ def _act(
     anchor: str = "",
     key: str = "",
 ):
-    """Validate the form, call the service, report the outcome, go back to the page."""
+    """Validate the form, call the service, report the outcome, go back to the page.
+
+    Invalid input re-shows the page (400) with the messages next to the fields.
+    """
     form = form_class(request.POST, order=order, key=key)
     if not form.is_valid():
         messages.error(request, _form_errors(form))
+        slot = FORM_SLOTS.get(form_class)
+        if slot:
+            bound = {slot + key: form}
+            return _render_detail(request, order.pk, bound=bound, status=400)
     else:
         try:
             service(form.cleaned_data)

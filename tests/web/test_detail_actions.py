@@ -947,3 +947,30 @@ def test_log_call_twice_from_the_same_page_records_one_call(
     second = post(client, "orders:log_call", order, data)
     assert STALE in said(second)
     assert Communication.objects.filter(order=order, outcome="voicemail").count() == 1
+
+
+def test_bad_input_reshows_the_page_with_the_message_next_to_the_field(
+    client, processor, held_order
+):
+    # Given an order on hold with an open out-of-stock exception
+    order = held_order()
+    problem = order.exceptions.get()
+    client.force_login(processor)
+    # When a resolution is posted without saying how it was resolved
+    response = post(
+        client, "orders:exception_resolve", order, {"resolution": ""}, problem.pk
+    )
+    # Then the page comes back (not a redirect) with the resolve form open and its
+    # field flagged invalid, next to the message
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'aria-invalid="true"' in html or "is-invalid" in html
+    form_at = html.index(
+        reverse("orders:exception_resolve", args=[order.pk, problem.pk])
+    )
+    details_tag = html[html.rindex("<details", 0, form_at) :].split(">", 1)[0]
+    assert details_tag.endswith(" open")
+    assert "invalid-feedback" in html[form_at:]
+    # and nothing changed
+    problem.refresh_from_db()
+    assert problem.status == OrderException.Status.OPEN
