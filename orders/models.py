@@ -100,6 +100,8 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["customer", "received_at"]),
             models.Index(fields=["status", "received_at"]),
+            # The order list's default sort, newest first.
+            models.Index(fields=["-received_at", "-id"], name="order_newest_first"),
         ]
         constraints = [
             models.CheckConstraint(
