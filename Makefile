@@ -22,8 +22,13 @@ run: install
 
 ## Every test. With DATABASE_URL / CELERY_BROKER_URL unset, the PostgreSQL and
 ## Redis tests skip and say why; .ci/run sets both.
-test: install
+test: install node_modules/.package-lock.json
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# axe-core for the browser tests (tests/browser), as package-lock.json pins it.
+# Without npm the browser tests skip and say why (CI has it and runs them).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund || echo "npm ci failed: the browser tests will skip"
 
 lint: install
 	$(BIN)/ruff check .
