@@ -37,6 +37,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf var .pytest_cache
