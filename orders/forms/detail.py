@@ -84,12 +84,6 @@ class CancelForm(OrderActionForm):
         error_messages={"required": "Give the reason for cancelling."},
     )
 
-    def clean_reason(self):
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise forms.ValidationError("Give the reason for cancelling.")
-        return reason
-
 
 class FollowUpForm(OrderActionForm):
     channel = forms.ChoiceField(
@@ -122,19 +116,13 @@ class BackorderForm(OrderActionForm):
     pass
 
 
-class LineCancelForm(CancelForm):
+class LineCancelForm(OrderActionForm):
     reason = forms.CharField(
         label="Reason for cancelling the line",
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=1000,
         error_messages={"required": "Give the reason for cancelling the line."},
     )
-
-    def clean_reason(self):
-        reason = self.cleaned_data["reason"].strip()
-        if not reason:
-            raise forms.ValidationError("Give the reason for cancelling the line.")
-        return reason
 
 
 class RerunForm(OrderActionForm):
