@@ -40,7 +40,9 @@ def _lock_at_version(order: Order, expected_version: int) -> Order:
     the order themselves (they call customer_notify without a version).
     """
     locked = (
-        Order.objects.select_for_update().select_related("customer").get(pk=order.pk)
+        Order.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=order.pk)
     )
     if locked.version != expected_version:
         raise StaleOrderError()

@@ -123,7 +123,9 @@ def allowed_actions(order: Order, user) -> list[str]:
 def order_lock(order: Order, expected_version: int | None = None) -> Order:
     """Re-read the order under a row lock, refusing if it changed since it was shown."""
     locked = (
-        Order.objects.select_for_update().select_related("customer").get(pk=order.pk)
+        Order.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=order.pk)
     )
     if expected_version is not None and locked.version != expected_version:
         raise StaleOrderError()

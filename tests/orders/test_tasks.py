@@ -7,6 +7,7 @@ import time_machine
 from celery.exceptions import Retry
 from django.core import mail
 from django.utils import timezone
+from kombu import pools as kombu_pools
 
 from inventory.models import StockMovement
 from orders.models import (
@@ -228,21 +229,37 @@ def broker_down():
     """Publish to a port where nothing listens, with no retries (a real refusal)."""
     from config.celery import app
 
-    saved = {
-        key: app.conf[key]
-        for key in ("broker_url", "task_always_eager", "task_publish_retry")
-    }
+    keys = (
+        "broker_url",
+        "broker_write_url",  # Celery copies broker_url here when it is configured
+        "broker_read_url",
+        "task_always_eager",
+        "task_publish_retry",
+    )
+    saved = {key: app.conf[key] for key in keys}
+    nowhere = "redis://127.0.0.1:1/0"
     app.conf.update(
-        broker_url="redis://127.0.0.1:1/0",
+        broker_url=nowhere,
+        broker_write_url=nowhere,
+        broker_read_url=nowhere,
         task_always_eager=False,
         task_publish_retry=False,
     )
-    app.pool.force_close_all()
-    app._pool = None
+    _reset_broker_connections(app)
     yield
     app.conf.update(saved)
-    app.pool.force_close_all()
+    _reset_broker_connections(app)
+
+
+def _reset_broker_connections(app) -> None:
+    """Forget pooled connections so the next publish uses the broker URL now set.
+
+    kombu keeps pools in a global registry (closing one leaves it there, closed),
+    and Celery caches the connection and producer pools on the app: clear all three.
+    """
+    kombu_pools.reset()
     app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.mark.django_db(transaction=True)
@@ -256,3 +273,4 @@ def test_order_received_while_the_broker_is_down_is_kept(
     # then the order is committed, waiting for the sweep, and the failure logged
     assert Order.objects.get(pk=order.pk).status == Order.Status.RECEIVED
     assert "enqueue orders.tasks.order_verify_task" in caplog.text
+    assert "Connection refused" in caplog.text
