@@ -589,18 +589,15 @@ class OrderEvent(models.Model):
 class ReceiptSubmission(models.Model):
     """A receipt form's one-time token, so submitting it twice makes one order.
 
-    The row is written in the same transaction as the order: a second submit of the
-    same form finds it (or waits on the unique constraint) and is sent to that order.
+    Written by order_receive with the order, in its transaction: a second submit of
+    the same form finds it (or fails on the unique constraint) and is sent there.
     """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     token = models.UUIDField()
-    # Set in the same transaction as the row is written; null only in between.
-    order = models.ForeignKey(
-        Order, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,5 +1,6 @@
 """Stage 1, receipt: capture an order from any channel and start its checks."""
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,7 +15,7 @@ from inventory.models import Product, StockPool
 from inventory.services import stock_pool_live
 
 from ..exceptions import OrderInputError
-from ..models import Communication, Order, OrderEvent, OrderLine
+from ..models import Communication, Order, OrderEvent, OrderLine, ReceiptSubmission
 from .communications import communication_record, customer_notify
 from .events import event_record
 from .lifecycle import schedule_verification
@@ -124,12 +125,17 @@ def order_receive(
     stock_pool: StockPool | None = None,
     gateway: str | None = None,
     received_at: datetime | None = None,
+    submission_token: uuid.UUID | None = None,
 ) -> Order:
     """Capture an order as the customer gave it and queue its checks.
 
     Wrong codes, prices and quantities are kept as given: the checks find and
     flag them, so nothing is corrected silently. Missing mandatory data is refused
     with OrderInputError, field by field, and nothing is saved.
+
+    With a submission_token (the receipt form's one-time token), the same person's
+    second submit of the same form fails with IntegrityError and leaves nothing: see
+    orders.selectors.receipt.order_for_receipt_token for the order it made.
     """
     delivery_address = delivery_address or customer.postal_address
     delivery_postcode = (delivery_postcode or customer.postcode).strip().upper()
@@ -162,6 +168,11 @@ def order_receive(
         gateway=gateway or settings.ORDERDESK["PAYMENT_GATEWAY"],
     )
     order.reference = f"SO-{order.pk:06d}"
+    if submission_token is not None:
+        # A concurrent second submit waits on the unique constraint, then fails.
+        ReceiptSubmission.objects.create(
+            user=received_by, token=submission_token, order=order
+        )
     codes = {line.product_code.strip().upper() for line in lines}
     products = {p.code: p for p in Product.objects.filter(code__in=codes)}
     order_lines = []

@@ -32,7 +32,7 @@ from orders.forms.receipt import (
     ReceiptForm,
     lines_formset,
 )
-from orders.models import ReceiptSubmission
+from orders.selectors.receipt import order_for_receipt_token
 from orders.services import order_receive
 
 LINE_FIELDS = ("product_code", "quantity", "agreed_price")
@@ -233,23 +233,11 @@ def _redisplay(request: HttpRequest, *, add_line: bool) -> HttpResponse:
 
 
 def _already_received(request: HttpRequest, token) -> HttpResponse | None:
-    try:
-        token = uuid.UUID(str(token))
-    except ValueError:
+    order = order_for_receipt_token(user=request.user, token=token)
+    if order is None:
         return None
-    submission = (
-        ReceiptSubmission.objects.filter(
-            user=request.user, token=token, order__isnull=False
-        )
-        .select_related("order")
-        .first()
-    )
-    if submission is None:
-        return None
-    messages.info(
-        request, f"This order was already received as {submission.order.reference}."
-    )
-    return redirect("orders:detail", pk=submission.order_id)
+    messages.info(request, f"This order was already received as {order.reference}.")
+    return redirect("orders:detail", pk=order.pk)
 
 
 def _map_input_errors(form, formset, error: OrderInputError) -> None:
@@ -289,11 +277,8 @@ def _receive(request: HttpRequest) -> HttpResponse:
     cleaned = form.cleaned_data
     token = cleaned["submission_token"]
     try:
+        # One transaction, so a refused order leaves no new customer behind.
         with transaction.atomic():
-            # Written first: a second submit of this form waits here, then fails.
-            submission = ReceiptSubmission.objects.create(
-                user=request.user, token=token
-            )
             customer = (
                 customer_create(**new_customer_form.cleaned_data)
                 if form.wants_new_customer
@@ -310,9 +295,8 @@ def _receive(request: HttpRequest) -> HttpResponse:
                 requested_date=cleaned["requested_date"],
                 card_number=cleaned["card_number"],
                 customer_po_ref=cleaned["customer_po_ref"],
+                submission_token=token,
             )
-            submission.order = order
-            submission.save(update_fields=["order"])
     except OrderInputError as error:
         _map_input_errors(form, formset, error)
         return _render(request, form, new_customer_form, formset)
