@@ -1,12 +1,9 @@
 """The order page (orders:detail) and its verification panel (orders:checks_panel)."""
 
-from datetime import timedelta
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from inventory.services import stock_set_restock_date
 from orders.models import Order
 from orders.services import (
     communication_record,
@@ -29,23 +26,6 @@ def detail_url(order) -> str:
 
 def panel_url(order) -> str:
     return reverse("orders:checks_panel", args=[order.pk])
-
-
-@pytest.fixture
-def held_order(receive, stocked_product, live_pool, tomorrow):
-    """An order on hold: one line out of stock (restock known), one reserved."""
-
-    def make(restock=True):
-        short = stocked_product(0)
-        if restock:
-            stock_set_restock_date(
-                pool=live_pool, product=short, restock_date=tomorrow + timedelta(6)
-            )
-        plenty = stocked_product(50)
-        order = receive([(short.code, 3), (plenty.code, 1)])
-        return verification_run(order_id=order.pk, worker="worker-1")
-
-    return make
 
 
 # -- who may see it --------------------------------------------------------------

@@ -6,7 +6,6 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from inventory.services import stock_set_restock_date
 from orders.models import Check, Communication, ExceptionStep, Order, OrderException
 from orders.services import (
     communication_record,
@@ -17,7 +16,6 @@ from orders.services import (
     order_record_follow_up,
     order_start_fulfilment,
     shipment_record_delivery,
-    verification_run,
 )
 
 from ..factories import CustomerFactory
@@ -39,23 +37,6 @@ def back_to_page(response, order) -> bool:
     return response.status_code == 302 and response["Location"].startswith(
         reverse("orders:detail", args=[order.pk])
     )
-
-
-@pytest.fixture
-def held_order(receive, stocked_product, live_pool, tomorrow):
-    """An order on hold: line 1 out of stock, line 2 reserved."""
-
-    def make(restock=True):
-        short = stocked_product(0)
-        if restock:
-            stock_set_restock_date(
-                pool=live_pool, product=short, restock_date=tomorrow + timedelta(6)
-            )
-        plenty = stocked_product(50)
-        order = receive([(short.code, 3), (plenty.code, 1)])
-        return verification_run(order_id=order.pk, worker="worker-1")
-
-    return make
 
 
 @pytest.fixture
