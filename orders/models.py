@@ -92,6 +92,24 @@ class Order(models.Model):
     )
     gateway = models.CharField(max_length=20, default="simulated")
     cancellation_reason = models.TextField(blank=True)
+    # Which checks the current round runs: empty means all of them (an order's
+    # first round); an amendment re-runs only the checks its changes affect.
+    verification_kinds = models.JSONField(default=list, blank=True, editable=False)
+    # Each amendment keeps the order as it stood in an OrderRevision and counts up.
+    revision = models.PositiveIntegerField(default=1, editable=False)
+    # A supervisor's recorded approval to go over the customer's credit limit, for
+    # an order total up to this amount.
+    credit_approved_for = models.DecimalField(
+        **MONEY, null=True, blank=True, editable=False
+    )
+    credit_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -134,10 +152,13 @@ class OrderLine(models.Model):
         RESERVED = "reserved", "Reserved"
         SHORT = "short", "Out of stock"
         BACKORDERED = "backordered", "Backordered"
-        SUBSTITUTED = "substituted", "Substituted"
+        SUBSTITUTED = "substituted", "Replaced by a substitute"
         DISPATCHED = "dispatched", "Dispatched"
         DELIVERED = "delivered", "Delivered"
         CANCELLED = "cancelled", "Cancelled"
+
+    # Lines no longer wanted as they stand: left out of totals, checks and shipping.
+    INACTIVE_STATUSES = (Status.CANCELLED, Status.SUBSTITUTED)
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="lines")
     line_number = models.PositiveSmallIntegerField()
@@ -168,6 +189,28 @@ class OrderLine(models.Model):
     restock_date = models.DateField(
         null=True, blank=True, help_text="For a backorder: when stock is expected."
     )
+    ship_partial = models.BooleanField(
+        default=False,
+        help_text="The customer agreed to receive what is in stock now and the rest "
+        "when it arrives.",
+    )
+    substitute_for = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="substitutes",
+        help_text="The out-of-stock line this one replaces, with the customer's "
+        "agreement.",
+    )
+    # A supervisor's recorded approval to keep a price that differs from the list.
+    price_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["order", "line_number"]
@@ -195,7 +238,13 @@ class OrderLine(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status != self.Status.CANCELLED
+        """Still part of the order: not cancelled, not replaced by a substitute."""
+        return self.status not in self.INACTIVE_STATUSES
+
+    @property
+    def quantity_outstanding(self) -> int:
+        """Units still to be reserved for it."""
+        return self.quantity - self.quantity_reserved if self.is_active else 0
 
     @property
     def availability_confirmed(self) -> bool:
@@ -222,6 +271,7 @@ class Check(models.Model):
         DUPLICATE = "duplicate", "Not a duplicate of a recent order"
         STOCK = "stock", "Stock available and reserved"
         PAYMENT = "payment", "Payment authorised or credit within limit"
+        DATE = "date", "Requested delivery date can be met"
 
     class Outcome(models.TextChoices):
         PASSED = "passed", "Passed"
@@ -272,11 +322,26 @@ class OrderException(models.Model):
         CREDIT_LIMIT = "credit_limit", "Credit limit or account hold"
         DUPLICATE = "duplicate", "Possible duplicate order"
         INVALID_ADDRESS = "invalid_address", "Invalid delivery address"
+        DELIVERY_DATE = "delivery_date", "Requested date cannot be met"
         OTHER = "other", "Other"
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         RESOLVED = "resolved", "Resolved"
+
+    class Handling(models.TextChoices):
+        """How an exception was resolved, where a documented path was followed."""
+
+        BACKORDER = "backorder", "Backordered until the restock date"
+        SUBSTITUTE = "substitute", "Substitute product agreed"
+        PARTIAL_SHIPMENT = "partial_shipment", "Partial shipment agreed"
+        CANCEL_LINE = "cancel_line", "Line cancelled"
+        PAYMENT_RETRIED = "payment_retried", "Payment retried"
+        NEW_CARD = "new_card", "Another card taken"
+        ACCOUNT_TERMS = "account_terms", "Moved to account terms"
+        APPROVED = "approved", "Approved by a supervisor"
+        CORRECTED = "corrected", "Order corrected"
+        CHECKED_OK = "checked_ok", "Checked: nothing to change"
 
     order = models.ForeignKey(
         Order, on_delete=models.PROTECT, related_name="exceptions"
@@ -324,6 +389,23 @@ class OrderException(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         help_text="The communication that told the customer.",
+    )
+    handling = models.CharField(max_length=20, choices=Handling.choices, blank=True)
+    customer_agreement = models.TextField(
+        blank=True, help_text="What the customer agreed to, as they said it."
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The supervisor whose approval resolved it.",
+    )
+    escalated_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When it was passed to a supervisor for being open too long.",
     )
 
     class Meta:
@@ -431,6 +513,7 @@ class Communication(models.Model):
         DISPATCH_NOTICE = "dispatch_notice", "Dispatch notice"
         FOLLOW_UP = "follow_up", "Follow-up"
         CANCELLATION = "cancellation", "Cancellation"
+        REFUND = "refund", "Refund"
         OTHER = "other", "Other"
 
     class Outcome(models.TextChoices):
@@ -541,6 +624,12 @@ class OrderEvent(models.Model):
         STOCK_RELEASED = "stock_released", "Stock released"
         LINE_BACKORDERED = "line_backordered", "Line backordered"
         LINE_CANCELLED = "line_cancelled", "Line cancelled"
+        LINE_SUBSTITUTED = "line_substituted", "Substitute agreed"
+        CORRECTED = "corrected", "Corrected"
+        AMENDED = "amended", "Amended"
+        ESCALATED = "escalated", "Escalated to a supervisor"
+        APPROVED = "approved", "Approved by a supervisor"
+        PAYMENT_METHOD_CHANGED = "payment_method_changed", "Payment method changed"
         PAYMENT = "payment", "Payment"
         COMMUNICATION = "communication", "Communication"
         COMMUNICATION_SENT = "communication_sent", "Communication sent"
@@ -610,3 +699,39 @@ class ReceiptSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"Receipt form {self.token}"
+
+
+class OrderRevision(models.Model):
+    """The order as it stood before an amendment: kept whole, readable, unchanged."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField(help_text="The revision this snapshot is.")
+    snapshot = models.JSONField(help_text="The order and its lines at this revision.")
+    replaced_by_reason = models.TextField(
+        help_text="Why the order was amended from this revision."
+    )
+    replaced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    replaced_at = models.DateTimeField(default=timezone.now)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "number"], name="one_snapshot_per_revision"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} revision {self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("A kept revision cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("A kept revision cannot be deleted.")

@@ -37,6 +37,7 @@ def order_detail_queryset() -> QuerySet[Order]:
             queryset=OrderException.objects.select_related(
                 "opened_by",
                 "resolved_by",
+                "approved_by",
                 "line",
                 "communication",
                 "check_record__run_by",

@@ -71,6 +71,14 @@ TRANSITIONS: dict[str, Transition] = {
         frozenset({S.DELIVERED}), S.FOLLOWED_UP, (P, V), "followed up"
     ),
     "close": Transition(frozenset({S.FOLLOWED_UP}), S.CLOSED, (P, V), "closed"),
+    # A change to lines, address or date until dispatch: the changed order is
+    # checked again (only the checks the change affects) and confirmed afresh.
+    "amend": Transition(
+        frozenset({S.VERIFIED, S.ON_HOLD, S.CONFIRMED, S.FULFILLING}),
+        S.VERIFYING,
+        (P, V),
+        "amended",
+    ),
     "cancel": Transition(
         frozenset(
             {S.RECEIVED, S.VERIFYING, S.VERIFIED, S.ON_HOLD, S.CONFIRMED, S.FULFILLING}
@@ -173,6 +181,10 @@ def exception_mark_resolved(
     resolution: str,
     customer_informed: bool,
     communication: Communication | None = None,
+    worker: str = "",
+    handling: str = "",
+    customer_agreement: str = "",
+    approved_by=None,
 ) -> OrderException:
     """Record a locked exception as resolved, and its event (callers check first)."""
     exception.status = OrderException.Status.RESOLVED
@@ -180,6 +192,9 @@ def exception_mark_resolved(
     exception.resolved_by, exception.resolved_at = actor, timezone.now()
     exception.customer_informed = customer_informed
     exception.communication = communication
+    exception.handling = handling
+    exception.customer_agreement = customer_agreement
+    exception.approved_by = approved_by
     exception.save(
         update_fields=[
             "status",
@@ -188,18 +203,25 @@ def exception_mark_resolved(
             "resolved_at",
             "customer_informed",
             "communication",
+            "handling",
+            "customer_agreement",
+            "approved_by",
         ]
     )
     event_record(
         order=order,
         kind=OrderEvent.Kind.EXCEPTION_RESOLVED,
         actor=actor,
+        worker=worker,
         data={
             "exception_id": exception.pk,
             "kind": exception.kind,
             "resolution": resolution,
             "customer_informed": customer_informed,
             "communication_id": communication.pk if communication else None,
+            "handling": handling,
+            "customer_agreement": customer_agreement,
+            "approved_by": approved_by.pk if approved_by else None,
         },
     )
     return exception
@@ -305,7 +327,7 @@ def order_advance_if_all_sent(*, order: Order, actor=None, by_shipment=False) ->
         return False
     L = OrderLine.Status
     statuses = {line.status for line in order.lines.all()}
-    if not statuses <= {L.DISPATCHED, L.DELIVERED, L.CANCELLED}:
+    if not statuses <= {L.DISPATCHED, L.DELIVERED, *OrderLine.INACTIVE_STATUSES}:
         return False
     _move(order, S.DISPATCHED)
     if not by_shipment:
@@ -316,7 +338,7 @@ def order_advance_if_all_sent(*, order: Order, actor=None, by_shipment=False) ->
             data={"partial": False, "rest_cancelled": True},
         )
     payment_capture_for_order(order=order, actor=actor)
-    if statuses <= {L.DELIVERED, L.CANCELLED}:
+    if statuses <= {L.DELIVERED, *OrderLine.INACTIVE_STATUSES}:
         _move(order, S.DELIVERED)
         event_record(
             order=order,
@@ -456,7 +478,7 @@ def shipment_record_delivery(
             line.status = OrderLine.Status.DELIVERED
         line.save(update_fields=["quantity_delivered", "status"])
     all_delivered = all(
-        line.status in (OrderLine.Status.DELIVERED, OrderLine.Status.CANCELLED)
+        line.status == OrderLine.Status.DELIVERED or not line.is_active
         for line in order.lines.all()
     )
     if order.status == S.DISPATCHED and all_delivered:
@@ -577,6 +599,8 @@ def order_cancel(
         product_ids=[line.product_id for line in lines if line.quantity_reserved],
     )
     for line in lines:
+        if not line.is_active:
+            continue  # already cancelled, or replaced by a substitute
         if line.quantity_reserved:
             stock.stock_release(
                 pool=order.stock_pool,

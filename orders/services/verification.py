@@ -11,7 +11,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -20,6 +20,7 @@ from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Role
+from inventory.models import StockLevel
 from inventory.services import ReservationRequest, stock_reserve
 
 from ..exceptions import OrderRuleError
@@ -46,6 +47,7 @@ CHECK_SEQUENCE = [
     K.PRICES,
     K.DUPLICATE,
     K.STOCK,
+    K.DATE,
     K.PAYMENT,
 ]
 UK_POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$")
@@ -186,6 +188,11 @@ def _check_quantities(order: Order, lines, **_) -> Finding:
 
 
 def _check_prices(order: Order, lines, **_) -> Finding:
+    differing = [
+        line
+        for line in lines
+        if line.list_price is not None and line.unit_price != line.list_price
+    ]
     problems = [
         Problem(
             X.PRICE_MISMATCH,
@@ -193,13 +200,17 @@ def _check_prices(order: Order, lines, **_) -> Finding:
             f"£{line.unit_price} differs from the price list's £{line.list_price}.",
             line,
         )
-        for line in lines
-        if line.list_price is not None and line.unit_price != line.list_price
+        for line in differing
+        if line.price_approved_by_id is None
     ]
-    detail = (
+    approved = [
+        f"Line {line.line_number} ({line.product_code}): £{line.unit_price} kept "
+        f"(list £{line.list_price}) with {line.price_approved_by}'s approval."
+        for line in differing
+        if line.price_approved_by_id is not None
+    ]
+    detail = " ".join([p.found for p in problems] + approved) or (
         "Every price matches the price list."
-        if not problems
-        else " ".join(p.found for p in problems)
     )
     return Finding(detail, problems)
 
@@ -249,10 +260,19 @@ def _check_stock(order: Order, lines, actor=None, worker="", **_) -> Finding:
         if line.product_id
         and line.status in (OrderLine.Status.PENDING, OrderLine.Status.SHORT)
     ]
+    for line in waiting:
+        if not line.quantity_outstanding:  # amended down to what is already held
+            line.status = OrderLine.Status.RESERVED
+            line.save(update_fields=["status"])
+    waiting = [line for line in waiting if line.quantity_outstanding]
+    # A line part-reserved already (an amendment raised its quantity) asks only for
+    # the rest.
     results = stock_reserve(
         pool=order.stock_pool,
         requests=[
-            ReservationRequest(line.product_id, line.quantity, f"order-line:{line.pk}")
+            ReservationRequest(
+                line.product_id, line.quantity_outstanding, f"order-line:{line.pk}"
+            )
             for line in waiting
         ],
         actor=actor,
@@ -260,9 +280,11 @@ def _check_stock(order: Order, lines, actor=None, worker="", **_) -> Finding:
     problems, reserved = [], []
     for line, result in zip(waiting, results, strict=True):
         if result.reserved:
+            reserved.append(
+                {"line": line.line_number, "quantity": line.quantity_outstanding}
+            )
             line.status = OrderLine.Status.RESERVED
             line.quantity_reserved = line.quantity
-            reserved.append({"line": line.line_number, "quantity": line.quantity})
         else:
             line.status = OrderLine.Status.SHORT
             restock = (
@@ -274,7 +296,14 @@ def _check_stock(order: Order, lines, actor=None, worker="", **_) -> Finding:
                 Problem(
                     X.OUT_OF_STOCK,
                     f"Line {line.line_number} ({line.product_code}): {line.quantity} "
-                    f"ordered, {max(result.available, 0)} available; {restock}.",
+                    "ordered, "
+                    + (
+                        f"{line.quantity_reserved} held, "
+                        f"{line.quantity_outstanding} more needed, "
+                        if line.quantity_reserved
+                        else ""
+                    )
+                    + f"{max(result.available, 0)} available; {restock}.",
                     line,
                 )
             )
@@ -298,6 +327,43 @@ def _check_stock(order: Order, lines, actor=None, worker="", **_) -> Finding:
             f"line {line.line_number}" for line in unchecked
         )
     return Finding(detail, problems, {"reserved": reserved})
+
+
+def earliest_delivery(order: Order, lines, today: date) -> tuple[date, str]:
+    """The earliest date the order can be delivered, and what sets it.
+
+    Today, unless a line still waiting for stock has a known restock date later.
+    """
+    earliest, reason = today, "every line's stock is reserved"
+    waiting = [line for line in lines if line.product_id and line.quantity_outstanding]
+    levels = {
+        level.product_id: level
+        for level in StockLevel.objects.filter(
+            pool_id=order.stock_pool_id, product_id__in=[x.product_id for x in waiting]
+        )
+    }
+    for line in waiting:
+        level = levels.get(line.product_id)
+        restock = line.restock_date or (level.restock_date if level else None)
+        if restock is not None and restock > earliest:
+            earliest = restock
+            reason = f"line {line.line_number} ({line.product_code}) restocks then"
+    return earliest, reason
+
+
+def _check_date(order: Order, lines, **_) -> Finding:
+    if order.requested_date is None:
+        return Finding("No delivery date was requested.")
+    earliest, reason = earliest_delivery(order, lines, timezone.localdate())
+    if order.requested_date >= earliest:
+        return Finding(
+            f"Delivery by {order.requested_date:%d %b %Y} can be met ({reason})."
+        )
+    found = (
+        f"The customer asked for delivery by {order.requested_date:%d %b %Y}; the "
+        f"earliest possible is {earliest:%d %b %Y} ({reason})."
+    )
+    return Finding(found, [Problem(X.DELIVERY_DATE, found)])
 
 
 def _outstanding_on_account(order: Order) -> Decimal:
@@ -326,6 +392,12 @@ def _check_payment(
             return Finding(found, [Problem(X.CREDIT_LIMIT, found)])
         outstanding = _outstanding_on_account(order)
         headroom = customer.credit_limit - outstanding
+        approved = order.credit_approved_for
+        if headroom < order.gross_total <= (approved or Decimal("-1")):
+            return Finding(
+                f"£{order.gross_total} is over the £{headroom} credit left, "
+                f"approved by {order.credit_approved_by} up to £{approved}."
+            )
         if order.gross_total > headroom:
             found = (
                 f"£{order.gross_total} would exceed the credit limit: £{outstanding} "
@@ -364,8 +436,15 @@ CHECKS: dict[str, Callable[..., Finding]] = {
     K.PRICES: _check_prices,
     K.DUPLICATE: _check_duplicate,
     K.STOCK: _check_stock,
+    K.DATE: _check_date,
     K.PAYMENT: _check_payment,
 }
+
+
+def round_kinds(order: Order) -> list[str]:
+    """The checks the order's current round runs, in sequence order."""
+    wanted = set(order.verification_kinds or CHECK_SEQUENCE)
+    return [kind for kind in CHECK_SEQUENCE if kind in wanted]
 
 
 @transaction.atomic
@@ -501,14 +580,16 @@ def check_run(
             },
         )
         for problem in finding.problems:
-            if rerun and _already_open(order, problem):
+            if _already_open(order, problem):
                 continue  # a person is already working on this very problem
             _exception_open_for_check(order, check, problem, actor, worker)
         if rerun and finding.problems and order.status == Order.Status.VERIFIED:
             # An open exception blocks progress, as one raised by hand does.
             order_hold(order=order, actor=actor, data={"check_id": check.pk})
-        if rerun and not finding.problems:
-            _resolve_after_passing_rerun(order, check, actor)
+        if not finding.problems:
+            # A re-run, or an amendment's round, that passes settles what the same
+            # check found before.
+            _resolve_after_passing_rerun(order, check, actor, worker)
         if rerun and order.version == version_at_lock:
             order_save(order, [])  # a person's re-run changes what the page shows
         return check
@@ -544,18 +625,20 @@ def _exception_open_for_check(order, check, problem: Problem, actor, worker) -> 
     )
 
 
-def _resolve_after_passing_rerun(order: Order, check: Check, actor) -> None:
-    """A re-run that passes resolves the open exceptions its check kind had raised."""
+def _resolve_after_passing_rerun(order: Order, check: Check, actor, worker) -> None:
+    """A check that passes resolves the open exceptions its kind had raised before."""
     open_for_kind = order.exceptions.filter(
         status=OrderException.Status.OPEN, check_record__kind=check.kind
     )
+    how = "re-run" if check.rerun else f"round {check.round}"
     for exception in open_for_kind:
         exception_mark_resolved(
             order=order,
             exception=exception,
             actor=actor,
-            resolution=f"{check.get_kind_display()}: re-run passed.",
+            resolution=f"{check.get_kind_display()}: {how} passed.",
             customer_informed=False,
+            worker=worker,
         )
     order_release_if_clear(order=order, actor=actor)
 
@@ -571,7 +654,7 @@ def verification_complete(*, order_id: int, worker: str = "") -> Order:
             "kind", flat=True
         )
     )
-    missing = [kind for kind in CHECK_SEQUENCE if kind not in done]
+    missing = [kind for kind in round_kinds(order) if kind not in done]
     if missing:
         raise OrderRuleError(f"Checks still to run: {', '.join(missing)}.")
     open_count = order.exceptions.filter(status=OrderException.Status.OPEN).count()
@@ -597,7 +680,8 @@ def verification_run(
 ) -> Order:
     """Run every check the order's current round still needs, then complete it."""
     if verification_start(order_id=order_id, worker=worker):
-        for kind in CHECK_SEQUENCE:
+        kinds = round_kinds(Order.objects.only("verification_kinds").get(pk=order_id))
+        for kind in kinds:
             check_run(
                 order_id=order_id,
                 kind=kind,

@@ -138,6 +138,31 @@ def event_summary(event: OrderEvent) -> str:
         return f"Line {data.get('line')} until {data.get('restock_date')}"
     if kind == K.LINE_CANCELLED:
         return f"Line {data.get('line')}: {data.get('reason', '')}"
+    if kind == K.LINE_SUBSTITUTED:
+        return (
+            f"Line {data.get('line')}: {data.get('from', '')} replaced by "
+            f"{data.get('to', '')} (line {data.get('new_line')})"
+        )
+    if kind == K.CORRECTED:
+        where = f"line {data['line']} " if data.get("line") else ""
+        told = "customer told" if data.get("customer_told") else "customer not told"
+        return (
+            f"{where}{data.get('field', '')}: {data.get('before', '')!s} → "
+            f"{data.get('after', '')!s}. {data.get('reason', '')} ({told})"
+        ).strip()
+    if kind == K.AMENDED:
+        return f"Revision {data.get('revision')}: {data.get('reason', '')}"
+    if kind == K.ESCALATED:
+        return _label(OrderException.Kind.choices, data.get("kind"))
+    if kind == K.APPROVED:
+        return data.get("note", "")
+    if kind == K.PAYMENT_METHOD_CHANGED:
+        before, after = data.get("before") or {}, data.get("after") or {}
+        return f"{before.get('label', '')} → {after.get('label', '')}"
+    if kind == K.STOCK_RESERVED and data.get("restock"):
+        return "Reserved from a restock: " + ", ".join(
+            f"line {x.get('line')}" for x in data.get("lines", [])
+        )
     if kind == K.CANCELLED:
         return data.get("reason", "")
     if kind == K.DISPATCHED and data.get("carrier"):
@@ -156,6 +181,79 @@ def event_summary(event: OrderEvent) -> str:
     if kind == K.HELD and data.get("open_exceptions"):
         return f"{data['open_exceptions']} open exception(s)"
     return ""
+
+
+# -- links to the pages that handle each kind of problem ---------------------------
+
+X = OrderException.Kind
+AMEND_KINDS = (
+    X.UNKNOWN_PRODUCT,
+    X.QUANTITY,
+    X.PRICE_MISMATCH,
+    X.DELIVERY_DATE,
+    X.INVALID_ADDRESS,
+)
+
+
+def exception_links(order: Order, exception: OrderException, user) -> list[tuple]:
+    """Where a person goes to handle an open exception of this kind: (label, url)."""
+    if exception.status != OrderException.Status.OPEN:
+        return []
+    processing = user.has_role(*PROCESSING)
+    args = (order.pk, exception.pk)
+    links = []
+    if exception.kind == X.OUT_OF_STOCK and processing:
+        links.append(
+            (
+                "Offer the customer a choice: backorder, substitute, part shipment "
+                "or cancel the line",
+                _url_or_none("orders:stock_exception", *args),
+            )
+        )
+    if exception.kind in (X.PAYMENT_DECLINED, X.CREDIT_LIMIT) and processing:
+        links.append(("Sort out the payment", _url_or_none("orders:payment", order.pk)))
+    if exception.kind in AMEND_KINDS and processing:
+        links.append(
+            (
+                "Correct the order",
+                _url_or_none(
+                    "orders:amend", order.pk, query=f"?exception={exception.pk}"
+                ),
+            )
+        )
+    if exception.kind == X.PRICE_MISMATCH and user.has_role("supervisor"):
+        links.append(
+            ("Approve keeping this price", _url_or_none("orders:price_approve", *args))
+        )
+    if exception.kind in (X.MISSING_CONTACT, X.INVALID_ADDRESS) and processing:
+        links.append(
+            (
+                "Correct the customer's contact details",
+                _url_or_none("orders:contact_correct", *args),
+            )
+        )
+    return [(label, url) for label, url in links if url]
+
+
+def order_links(order: Order, actions: set, user) -> list[tuple]:
+    """Pages for whole-order work beyond this page: amend it, its payments."""
+    links = [
+        (
+            "Amend the order (lines, quantities, address or date)",
+            _url_or_none("orders:amend", order.pk) if "amend" in actions else None,
+        ),
+        (
+            "Payments and refunds",
+            _url_or_none("orders:payment", order.pk)
+            if user.has_role(*PROCESSING)
+            else None,
+        ),
+        (
+            "Earlier revisions of this order",
+            _url_or_none("orders:revisions", order.pk) if order.revision > 1 else None,
+        ),
+    ]
+    return [(label, url) for label, url in links if url]
 
 
 # -- pages -----------------------------------------------------------------------
@@ -218,6 +316,7 @@ def _render_detail(request, pk: int, bound: dict | None = None, status: int = 20
         "exceptions": [
             {
                 "exception": exception,
+                "links": exception_links(order, exception, user),
                 "step_form": form(
                     f"step_form_{exception.pk}",
                     lambda e=exception: ExceptionStepForm(order=order, key=f"_{e.pk}"),
@@ -252,6 +351,7 @@ def _render_detail(request, pk: int, bound: dict | None = None, status: int = 20
         "shipments": list(order.shipments.all()),
         "actions": actions,
         "page_actions": actions & PAGE_ACTIONS,
+        "order_links": order_links(order, actions, user),
         "confirm_form": form(
             "confirm_form", lambda: ConfirmForm(order=order, earliest=earliest)
         ),

@@ -84,7 +84,7 @@ def test_worker_checks_a_received_order_end_to_end(
     order = wait_for(
         lambda: verified(order), what="the order to be verified", workers=(worker,)
     )
-    # then it ran all seven checks, in order, each recorded once under its name
+    # then it ran all eight checks, in order, each recorded once under its name
     checks = assert_checked_once(order)
     assert [c.kind for c in checks] == CHECK_SEQUENCE
     assert {c.outcome for c in checks} == {Check.Outcome.PASSED}

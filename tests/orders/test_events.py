@@ -356,6 +356,6 @@ def test_the_trail_of_a_verified_order_tells_its_story(verified_order):
         OrderEvent.Kind.COMMUNICATION,
         OrderEvent.Kind.VERIFICATION_STARTED,
     ]
-    assert kinds.count(OrderEvent.Kind.CHECK_RECORDED) == 7
+    assert kinds.count(OrderEvent.Kind.CHECK_RECORDED) == len(Check.Kind)
     assert kinds[-1] == OrderEvent.Kind.VERIFIED
     assert order.communications.get().purpose == Communication.Purpose.ACKNOWLEDGEMENT

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.models import Order
+from orders.models import Check, Order
 from orders.services import (
     communication_record,
     exception_add_step,
@@ -241,7 +241,7 @@ def test_checks_panel_stops_polling_once_verified(
     assert panel.status_code == 200
     assert "hx-trigger" not in html
     assert "worker worker-7" in html
-    assert html.count("Passed") == 7
+    assert html.count("Passed") == len(Check.Kind)
     # And the page reloads to show the actions now allowed
     assert panel["HX-Refresh"] == "true"
     # And a plain reload of the order page shows the results without polling
@@ -258,7 +258,9 @@ def test_checks_panel_offers_rerun_to_processors_only(
     rerun_url = reverse("orders:check_rerun", args=[order.pk])
     # Then a processor may re-run each check
     client.force_login(processor)
-    assert client.get(panel_url(order)).content.decode().count(rerun_url) == 7
+    assert client.get(panel_url(order)).content.decode().count(rerun_url) == len(
+        Check.Kind
+    )
     # And a dispatcher may not
     client.force_login(dispatcher)
     assert rerun_url not in client.get(panel_url(order)).content.decode()
@@ -357,7 +359,7 @@ def test_order_page_without_history_takes_no_more_queries(
 def test_checks_panel_makes_a_fixed_number_of_queries(
     client, processor, verified_order, django_assert_max_num_queries
 ):
-    # Given a verified order with its seven checks
+    # Given a verified order with its eight checks
     order = verified_order()
     client.force_login(processor)
     # When the panel is polled
