@@ -56,6 +56,58 @@ def order_totals(lines: Sequence[OrderLine]) -> tuple[Decimal, Decimal, Decimal]
     return net, vat, net + vat
 
 
+def product_code_problem(code: str | None) -> str | None:
+    """What is wrong with a product code as typed ("enter ..."), or None."""
+    code = (code or "").strip()
+    if not code:
+        return "enter the product code."
+    if len(code) > 20:
+        return "a product code is at most 20 characters."
+    return None
+
+
+def quantity_problem(quantity, *, minimum: int = 1) -> str | None:
+    """What is wrong with a line quantity, or None."""
+    if not isinstance(quantity, int) or quantity < minimum:
+        return f"the quantity must be a whole number of {minimum} or more."
+    if quantity > 1_000_000:
+        return "the quantity is too large to take."
+    return None
+
+
+def price_problem(price: Decimal | None, *, name: str = "agreed price") -> str | None:
+    """What is wrong with a price in pounds (None: no price given), or None."""
+    if price is not None and (price < 0 or price >= Decimal("1e9")):
+        return f"the {name} must be £0 or more."
+    return None
+
+
+def line_input_problems(line: LineInput, label: str) -> list[str]:
+    """Messages about one line as given, each starting with its label ("Line 2")."""
+    problems = [
+        product_code_problem(line.product_code),
+        quantity_problem(line.quantity),
+        price_problem(line.agreed_price),
+    ]
+    return [f"{label}: {problem}" for problem in problems if problem]
+
+
+def delivery_problems(
+    *, delivery_address: str, delivery_postcode: str, requested_date: date | None
+) -> dict[str, list[str]]:
+    """Problems with where and when to deliver, keyed by field."""
+    errors: dict[str, list[str]] = {}
+    if not delivery_address.strip():
+        errors["delivery_address"] = ["Enter the delivery address."]
+    if not delivery_postcode.strip():
+        errors["delivery_postcode"] = ["Enter the delivery postcode."]
+    elif len(delivery_postcode.strip()) > 10:
+        errors["delivery_postcode"] = ["A postcode is at most 10 characters."]
+    if requested_date is not None and requested_date < timezone.localdate():
+        errors["requested_date"] = ["The requested delivery date is in the past."]
+    return errors
+
+
 def _validate(
     *,
     lines: Sequence[LineInput],
@@ -78,33 +130,22 @@ def _validate(
     if len(lines) > MAX_LINES:
         add("lines", f"An order can have at most {MAX_LINES} lines.")
     for number, line in enumerate(lines, start=1):
-        code = (line.product_code or "").strip()
-        if not code:
-            add("lines", f"Line {number}: enter the product code.")
-        elif len(code) > 20:
-            add("lines", f"Line {number}: a product code is at most 20 characters.")
-        if not isinstance(line.quantity, int) or line.quantity < 1:
-            add(
-                "lines",
-                f"Line {number}: the quantity must be a whole number of 1 or more.",
-            )
-        elif line.quantity > 1_000_000:
-            add("lines", f"Line {number}: the quantity is too large to take.")
-        if line.agreed_price is not None and (
-            line.agreed_price < 0 or line.agreed_price >= Decimal("1e9")
-        ):
-            add("lines", f"Line {number}: the agreed price must be £0 or more.")
-    if not delivery_address.strip():
-        add("delivery_address", "Enter the delivery address.")
-    if not delivery_postcode.strip():
-        add("delivery_postcode", "Enter the delivery postcode.")
-    if requested_date is not None and requested_date < timezone.localdate():
-        add("requested_date", "The requested delivery date is in the past.")
+        for message in line_input_problems(line, f"Line {number}"):
+            add("lines", message)
+    for field, messages in delivery_problems(
+        delivery_address=delivery_address,
+        delivery_postcode=delivery_postcode,
+        requested_date=requested_date,
+    ).items():
+        for message in messages:
+            add(field, message)
     if payment_method not in Order.PaymentMethod.values:
         add("payment_method", "Choose how the customer is paying.")
     if payment_method == Order.PaymentMethod.CARD:
         digits = card_number.replace(" ", "").replace("-", "")
-        if not (digits.isdigit() and 12 <= len(digits) <= 19 and luhn_valid(digits)):
+        # isascii: "²" is a digit to str.isdigit, but not to int().
+        ascii_digits = digits.isascii() and digits.isdigit()
+        if not (ascii_digits and 12 <= len(digits) <= 19 and luhn_valid(digits)):
             add("card_number", "Enter a valid card number (12 to 19 digits).")
     return errors
 

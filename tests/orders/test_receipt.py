@@ -106,6 +106,8 @@ def test_receive_uses_the_list_price_when_none_was_agreed(receive, stocked_produ
         ({"card_number": "4242424242424241"}, "card_number", "valid card number"),
         ({"card_number": "4242"}, "card_number", "valid card number"),
         ({"card_number": ""}, "card_number", "valid card number"),
+        # "²" is a digit to str.isdigit() but not to int(): refused, not a crash.
+        ({"card_number": "424242424242424²"}, "card_number", "valid card number"),
         ({"requested_date": "yesterday"}, "requested_date", "in the past"),
     ],
 )
