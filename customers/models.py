@@ -3,6 +3,8 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from .validators import postcode_normalise, validate_uk_phone, validate_uk_postcode
+
 
 class ContactChannel(models.TextChoices):
     EMAIL = "email", "E-mail"
@@ -22,11 +24,18 @@ class Customer(models.Model):
     name = models.CharField(max_length=120)
     company = models.CharField(max_length=120, blank=True)
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=30, blank=True)
+    phone = models.CharField(
+        max_length=30,
+        blank=True,
+        validators=[validate_uk_phone],
+        help_text="A UK number, for example 0113 496 0000 or 07700 900123.",
+    )
     address_line1 = models.CharField("address line 1", max_length=120, blank=True)
     address_line2 = models.CharField("address line 2", max_length=120, blank=True)
     town = models.CharField(max_length=80, blank=True)
-    postcode = models.CharField(max_length=10, blank=True)
+    postcode = models.CharField(
+        max_length=10, blank=True, validators=[validate_uk_postcode]
+    )
     preferred_channel = models.CharField(
         max_length=10, choices=ContactChannel.choices, default=ContactChannel.EMAIL
     )
@@ -60,6 +69,11 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.company})" if self.company else self.name
+
+    def clean(self) -> None:
+        # One way of writing each detail, so searches and the checks agree.
+        self.phone = " ".join(self.phone.split())
+        self.postcode = postcode_normalise(self.postcode)
 
     @property
     def on_account(self) -> bool:

@@ -7,6 +7,7 @@ The stock and payment a check consults come from the order itself (its stock poo
 and gateway), so practice orders run the same checks against their own context.
 """
 
+import difflib
 import re
 import time
 from collections.abc import Callable
@@ -15,15 +16,18 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Role
-from inventory.models import StockLevel
+from customers.validators import is_uk_phone
+from inventory.models import Product, StockLevel
 from inventory.services import ReservationRequest, stock_reserve
 
-from ..exceptions import OrderRuleError
+from ..exceptions import OrderRuleError, StaleOrderError
 from ..gateways import GatewayResult, get_gateway
 from ..models import Check, Order, OrderEvent, OrderException, OrderLine, Payment
 from .events import event_record
@@ -36,7 +40,7 @@ from .lifecycle import (
     order_release_if_clear,
     order_save,
 )
-from .payments import authorisation_key, payment_record
+from .payments import authorisation_key, payment_record, payment_void_unanswered
 
 K = Check.Kind
 X = OrderException.Kind
@@ -75,55 +79,165 @@ def _active_lines(order: Order) -> list[OrderLine]:
     return [line for line in order.lines.select_for_update() if line.is_active]
 
 
-def _check_customer(order: Order, lines, **_) -> Finding:
-    customer = order.customer
-    problems = [
-        Problem(X.MISSING_CONTACT, f"The customer's {item} is missing.")
+def _postcode_valid(value: str) -> bool:
+    return bool(UK_POSTCODE.match(" ".join(value.upper().split())))
+
+
+def _contact_detail_problems(customer) -> list[str]:
+    """What is missing from, or wrong with, the details for reaching the customer.
+
+    One sentence per problem, so a person can ask the customer for all of them at
+    once. Details saved before the customer record checked them are caught here.
+    """
+    found = [
+        f"The customer's {item} is missing."
         for item in customer.missing_contact_details()
     ]
-    if not UK_POSTCODE.match(order.delivery_postcode.upper()):
-        problems.append(
-            Problem(
-                X.INVALID_ADDRESS,
-                f"The delivery postcode {order.delivery_postcode!r} is not a valid UK "
-                "postcode.",
+    if customer.email:
+        try:
+            validate_email(customer.email)
+        except ValidationError:
+            found.append(
+                f"The customer's e-mail address {customer.email!r} is not a valid "
+                "e-mail address."
             )
+    if customer.phone and not is_uk_phone(customer.phone):
+        found.append(
+            f"The customer's phone number {customer.phone!r} is not a valid UK phone "
+            "number."
         )
+    if customer.postcode and not _postcode_valid(customer.postcode):
+        found.append(
+            f"The customer's postcode {customer.postcode!r} is not a valid UK postcode."
+        )
+    return found
+
+
+def _delivery_address_problems(order: Order) -> list[str]:
+    found = []
+    if not order.delivery_address.strip():
+        found.append("The delivery address is missing.")
+    if not order.delivery_postcode.strip():
+        found.append("The delivery postcode is missing.")
+    elif not _postcode_valid(order.delivery_postcode):
+        found.append(
+            f"The delivery postcode {order.delivery_postcode!r} is not a valid UK "
+            "postcode."
+        )
+    return found
+
+
+def _check_customer(order: Order, lines, **_) -> Finding:
+    # One exception per kind: a person corrects the customer's record in one go,
+    # and the order's delivery address in another.
+    problems = []
+    contact = _contact_detail_problems(order.customer)
+    if contact:
+        problems.append(Problem(X.MISSING_CONTACT, " ".join(contact)))
+    address = _delivery_address_problems(order)
+    if address:
+        problems.append(Problem(X.INVALID_ADDRESS, " ".join(address)))
     detail = (
-        "Name, address and contact details complete; delivery postcode valid."
+        "Name, address and contact details complete and valid (UK phone number "
+        "and postcode); delivery postcode valid."
         if not problems
         else " ".join(p.found for p in problems)
     )
     return Finding(detail, problems)
 
 
-def _check_products(order: Order, lines, **_) -> Finding:
-    problems = []
-    for line in lines:
+# A product code this many typing slips from the one given is suggested: one
+# character wrong, missing, extra, or two side by side swapped ("ABC-1243").
+CODE_MAX_SLIPS = 1
+# A name this like an inactive product's is suggested as its replacement.
+NAME_MATCH_CUTOFF = 0.6
+MAX_SUGGESTIONS = 3
+
+
+def _typing_slips(given: str, code: str, limit: int) -> int:
+    """Edits from one code to the other (Damerau's optimal string alignment),
+    or limit + 1 as soon as it is clearly more than limit."""
+    if abs(len(given) - len(code)) > limit:
+        return limit + 1
+    before, row = None, list(range(len(code) + 1))
+    for i, a in enumerate(given, start=1):
+        current = [i] + [0] * len(code)
+        for j, b in enumerate(code, start=1):
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (a != b))
+            if i > 1 and j > 1 and a == code[j - 2] and given[i - 2] == b:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        before, row = row, current
+    return row[-1]
+
+
+def _name_likeness(name: str, other: str) -> float:
+    """How alike two product names are: spelling, or the share of words in common."""
+    name, other = name.lower(), other.lower()
+    words = set(re.findall(r"\w+", name))
+    shared = len(words & set(re.findall(r"\w+", other))) / len(words) if words else 0
+    return max(difflib.SequenceMatcher(None, name, other).ratio(), shared)
+
+
+def _close_matches(line: OrderLine, candidates: list[tuple[str, str]]) -> list[dict]:
+    """Active products the line probably meant, best first: by code for an unknown
+    code, by name for a product no longer sold."""
+    ranked = []
+    for code, name in candidates:
         if line.product is None:
-            problems.append(
-                Problem(
-                    X.UNKNOWN_PRODUCT,
-                    f"Line {line.line_number}: no product has the code "
-                    f"{line.product_code!r}.",
-                    line,
-                )
+            slips = _typing_slips(line.product_code.upper(), code, CODE_MAX_SLIPS)
+            if slips <= CODE_MAX_SLIPS:
+                ranked.append((slips, code, name))
+        else:
+            likeness = _name_likeness(line.product.name, name)
+            if likeness >= NAME_MATCH_CUTOFF:
+                ranked.append((-likeness, code, name))
+    return [{"code": code, "name": name} for _, code, name in sorted(ranked)][
+        :MAX_SUGGESTIONS
+    ]
+
+
+def _did_you_mean(matches: list[dict], by: str) -> str:
+    if not matches:
+        return f" No active product has a similar {by}."
+    named = [f"{m['code']} ({m['name']})" for m in matches]
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " or " + named[-1]
+    return f" Did you mean {listed}?"
+
+
+def _check_products(order: Order, lines, **_) -> Finding:
+    wrong = [line for line in lines if line.product is None or not line.product.active]
+    # One query for the candidates, however many lines need suggestions.
+    candidates = (
+        list(Product.objects.filter(active=True).values_list("code", "name"))
+        if wrong
+        else []
+    )
+    problems, suggestions = [], []
+    for line in wrong:
+        matches = _close_matches(line, candidates)
+        suggestions.append(
+            {"line": line.line_number, "code": line.product_code, "matches": matches}
+        )
+        if line.product is None:
+            found = (
+                f"Line {line.line_number}: no product has the code "
+                f"{line.product_code!r}." + _did_you_mean(matches, "code")
             )
-        elif not line.product.active:
-            problems.append(
-                Problem(
-                    X.UNKNOWN_PRODUCT,
-                    f"Line {line.line_number}: {line.product_code} "
-                    f"({line.product.name}) is no longer sold.",
-                    line,
-                )
+        else:
+            found = (
+                f"Line {line.line_number}: {line.product_code} "
+                f"({line.product.name}) is no longer sold."
+                + _did_you_mean(matches, "name")
             )
+        problems.append(Problem(X.UNKNOWN_PRODUCT, found, line))
     detail = (
         f"All {len(lines)} product codes exist and are active."
         if not problems
         else " ".join(p.found for p in problems)
     )
-    return Finding(detail, problems)
+    return Finding(detail, problems, {"suggestions": suggestions} if wrong else {})
 
 
 def _usual_quantities(order: Order, lines) -> dict[int, tuple[float, int]]:
@@ -507,6 +621,9 @@ def check_run(
     check as failed because the gateway never answered (the task's last retry).
     """
     order = Order.objects.select_related("customer").get(pk=order_id)
+    if expected_version is not None and order.version != expected_version:
+        # Before any gateway call: a second submit of a re-run must not charge.
+        raise StaleOrderError()
     key = authorisation_key(order)
     if rerun:
         reruns = order.checks.filter(kind=kind, rerun=True).count()
@@ -514,8 +631,17 @@ def check_run(
     gateway_result = None
     if kind == K.PAYMENT:
         if gateway_unavailable:
+            # The call may have gone through with only its answer lost: void what
+            # the gateway authorised under the key (if anything), so no customer
+            # is left with money held for an order on hold.
+            voided = payment_void_unanswered(
+                order=order, idempotency_key=key, actor=actor, worker=worker
+            )
             gateway_result = GatewayResult(
-                False, "", "The payment gateway did not answer."
+                False,
+                "",
+                "The payment gateway did not answer"
+                + ("; what it had authorised is voided." if voided else "."),
             )
         else:
             gateway_result = _gateway_call(order, key)  # may raise GatewayTimeout

@@ -9,7 +9,7 @@ from django.utils import timezone
 from inventory.models import StockMovement
 from inventory.selectors import stock_level
 from inventory.services import stock_set_restock_date
-from orders.exceptions import GatewayTimeout
+from orders.exceptions import GatewayTimeout, StaleOrderError
 from orders.models import (
     Check,
     Order,
@@ -19,7 +19,7 @@ from orders.models import (
     Payment,
     SimulatedGatewayTransaction,
 )
-from orders.services import CHECK_SEQUENCE, verification_run
+from orders.services import CHECK_SEQUENCE, check_rerun, verification_run
 from tests.conftest import DECLINE_CARD, INSUFFICIENT_FUNDS_CARD, TIMEOUT_CARD
 from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory
 
@@ -659,3 +659,26 @@ def test_duplicate_check_run_late_does_not_flag_the_original(receive, stocked_pr
     first = verify(first)
     # then the first is the original: it is not a duplicate of the later order
     assert check(first, "duplicate").outcome == Check.Outcome.PASSED
+
+
+def test_a_stale_payment_rerun_is_refused_before_the_gateway_is_called(
+    receive, stocked_product, processor
+):
+    # given a declined order whose page a processor opened at its current version
+    product = stocked_product(10)
+    order = verify(receive([(product.code, 1)], card=DECLINE_CARD))
+    opened_at = order.version
+    calls = SimulatedGatewayTransaction.objects.count()
+    check_rerun(
+        order=order, kind="payment", actor=processor, expected_version=opened_at
+    )
+    calls_after_first = SimulatedGatewayTransaction.objects.count()
+    assert calls_after_first == calls + 1
+    # when the same re-run form is submitted again (a double click)
+    with pytest.raises(StaleOrderError):
+        check_rerun(
+            order=order, kind="payment", actor=processor, expected_version=opened_at
+        )
+    # then the gateway was not asked again: no second authorisation attempt
+    assert SimulatedGatewayTransaction.objects.count() == calls_after_first
+    assert order.checks.filter(kind="payment", rerun=True).count() == 1
