@@ -10,6 +10,10 @@ tests and practice scenarios:
     card ending 0119                 times out once per call, then answers
                                      (the first call went through: a retry with the
                                      same idempotency key must not charge again)
+
+A call whose answer never came back may still have authorised the card: void_by_key
+releases whatever was authorised under that call's idempotency key, and does nothing
+if nothing was.
 """
 
 from dataclasses import dataclass
@@ -47,6 +51,10 @@ class PaymentGateway(Protocol):
     ) -> GatewayResult: ...
 
     def void(self, *, authorisation: str, idempotency_key: str) -> GatewayResult: ...
+
+    def void_by_key(
+        self, *, authorised_under: str, idempotency_key: str
+    ) -> GatewayResult | None: ...
 
 
 class SimulatedGateway:
@@ -98,24 +106,66 @@ class SimulatedGateway:
             raise GatewayTimeout("The payment gateway did not answer in time.")
         return GatewayResult(record.approved, record.reference, record.message)
 
-    def _follow_on(self, operation: str, amount: Decimal, key: str) -> GatewayResult:
+    def _follow_on(
+        self, operation: str, amount: Decimal, key: str, target: str
+    ) -> GatewayResult:
+        # The message names the transaction acted on, so the ledger shows which
+        # authorisations are still open (see open_authorisations).
+        verb = {"capture": "Captured", "refund": "Refunded", "void": "Voided"}
         record, _ = self._remember(
-            key=key, operation=operation, amount=amount, approved=True, message="OK."
+            key=key,
+            operation=operation,
+            amount=amount,
+            approved=True,
+            message=f"{verb[operation]} {target}." if target else "OK.",
         )
         return GatewayResult(record.approved, record.reference, record.message)
 
     def capture(
         self, *, authorisation: str, amount: Decimal, idempotency_key: str
     ) -> GatewayResult:
-        return self._follow_on("capture", amount, idempotency_key)
+        return self._follow_on("capture", amount, idempotency_key, authorisation)
 
     def refund(
         self, *, payment_reference: str, amount: Decimal, idempotency_key: str
     ) -> GatewayResult:
-        return self._follow_on("refund", amount, idempotency_key)
+        return self._follow_on("refund", amount, idempotency_key, payment_reference)
 
     def void(self, *, authorisation: str, idempotency_key: str) -> GatewayResult:
-        return self._follow_on("void", Decimal("0"), idempotency_key)
+        return self._follow_on("void", Decimal("0"), idempotency_key, authorisation)
+
+    def void_by_key(
+        self, *, authorised_under: str, idempotency_key: str
+    ) -> GatewayResult | None:
+        """Void what an unanswered call authorised, found by that call's key.
+
+        None (and nothing recorded) if nothing was authorised under the key: the
+        call never arrived, or the card was declined. Repeating it with the same
+        idempotency_key returns the first void.
+        """
+        authorised = SimulatedGatewayTransaction.objects.filter(
+            idempotency_key=authorised_under, operation="authorise", approved=True
+        ).first()
+        if authorised is None:
+            return None
+        return self._follow_on(
+            "void", authorised.amount, idempotency_key, authorised.reference
+        )
+
+    def open_authorisations(self) -> list[SimulatedGatewayTransaction]:
+        """Approved authorisations neither captured nor voided: money still held."""
+        settled = set()
+        for record in SimulatedGatewayTransaction.objects.filter(
+            operation__in=("capture", "void"), approved=True
+        ):
+            settled.add(record.message.removesuffix(".").rpartition(" ")[2])
+        return [
+            record
+            for record in SimulatedGatewayTransaction.objects.filter(
+                operation="authorise", approved=True
+            )
+            if record.reference not in settled
+        ]
 
 
 _GATEWAYS: dict[str, PaymentGateway] = {"simulated": SimulatedGateway()}
