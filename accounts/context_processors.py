@@ -3,13 +3,14 @@
 from django.urls import reverse
 
 from .models import Role
-from .permissions import PROCESSING, STAFF
+from .permissions import FULFILMENT, PROCESSING, STAFF
 
 NAVIGATION = [
     # (label, url name, roles that may use it)
     ("Queues", "orders:queues", STAFF),
     ("Orders", "orders:list", STAFF),
     ("New order", "orders:receive", PROCESSING),
+    ("Goods in", "orders:goods_in", FULFILMENT),
     ("Administration", "admin:index", (Role.SUPERVISOR,)),
 ]
 

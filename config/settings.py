@@ -231,6 +231,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.communication_resume_queued_task",
         "schedule": 60.0,
     },
+    "escalate-overdue-exceptions": {
+        "task": "orders.tasks.exception_escalate_overdue_task",
+        "schedule": 60.0,
+    },
 }
 
 # --- Order processing -----------------------------------------------------------
@@ -255,7 +259,15 @@ ORDERDESK = {
         "to-fulfil": {"working_days": 1},
         "out-for-delivery": {"days": 3},
         "to-follow-up": {"days": 2},
+        # Supervisors' queue: from when an exception was escalated to them.
+        "escalated": {"hours": 1},
     },
+    # An out-of-stock exception still open this long is escalated to a supervisor
+    # (their "Escalated" queue). One unit, as for QUEUE_TARGETS; override with e.g.
+    # ORDERDESK_OUT_OF_STOCK_ESCALATION=minutes=30.
+    "OUT_OF_STOCK_ESCALATION": env.dict(
+        "ORDERDESK_OUT_OF_STOCK_ESCALATION", cast={"value": int}, default={"hours": 4}
+    ),
 }
 
 # --- Security (production: DJANGO_DEBUG=false) ------------------------------------

@@ -24,25 +24,35 @@ RETRY = {
 
 @shared_task(bind=True, autoretry_for=(GatewayTimeout, OperationalError), **RETRY)
 def order_verify_task(self, *, order_id: int) -> None:
-    """Run an order's verification checks (each is recorded once per round)."""
+    """Run an order's verification checks (each is recorded once per round).
+
+    A gateway that never answers, even on the last retry, is recorded as such and
+    whatever it may have authorised is voided; so is an earlier try's authorisation
+    when the order was cancelled while the retry waited.
+    """
     from .models import Order
     from .services import verification_run
+    from .services.payments import payment_void_abandoned
 
+    worker = self.request.hostname or ""
     last_try = self.request.retries >= self.max_retries
     try:
-        verification_run(order_id=order_id, worker=self.request.hostname or "")
+        order = verification_run(order_id=order_id, worker=worker)
     except Order.DoesNotExist:
         # A message outliving its database (a reset demo): nothing to check.
         logger.warning("No order with id %s; its checks were dropped", order_id)
     except GatewayTimeout:
         if not last_try:
             raise
-        logger.warning("Payment gateway never answered for order id %s", order_id)
-        verification_run(
-            order_id=order_id,
-            worker=self.request.hostname or "",
-            gateway_unavailable=True,
+        logger.warning(
+            "Payment gateway never answered for order id %s; recorded as "
+            "unavailable and any authorisation it made voided",
+            order_id,
         )
+        verification_run(order_id=order_id, worker=worker, gateway_unavailable=True)
+    else:
+        if self.request.retries and order.status == Order.Status.CANCELLED:
+            payment_void_abandoned(order=order, worker=worker)
 
 
 @shared_task(bind=True, autoretry_for=(OSError, OperationalError), **RETRY)
@@ -110,4 +120,28 @@ def communication_resume_queued_task() -> int:
         count += 1
     if count:
         logger.info("Re-enqueued %d queued e-mails", count)
+    return count
+
+
+@shared_task(bind=True, acks_late=True)
+def exception_escalate_overdue_task(self) -> int:
+    """Escalate to a supervisor each out-of-stock exception open past its target.
+
+    Beat runs this every minute; each exception is escalated once, however often
+    the task runs.
+    """
+    from .selectors.lists import exceptions_due_escalation
+    from .services.stock_exceptions import exception_escalate
+
+    now = timezone.now()
+    count = 0
+    for exception_id in exceptions_due_escalation(now):
+        if exception_escalate(
+            exception_id=exception_id,
+            now=now,
+            worker=self.request.hostname or "escalation",
+        ):
+            count += 1
+    if count:
+        logger.info("Escalated %d out-of-stock exceptions to a supervisor", count)
     return count

@@ -63,25 +63,66 @@ class PickingLine:
         return self.line.restock_date
 
 
-def picking_list(order: Order) -> list[PickingLine]:
-    """The order's lines with what is left to pick; uses the prefetched lines."""
-    rows = []
-    for line in order.lines.all():
-        to_pick = max(line.quantity_reserved - line.quantity_dispatched, 0)
-        pickable = line.status == L.RESERVED and to_pick > 0
-        if pickable:
-            note = ""
-        elif line.status in (L.BACKORDERED, L.SHORT):
+def ships_now(line: OrderLine) -> bool:
+    """Whether the line's reserved, unsent units may go: a reserved line, or a part
+    shipment the customer agreed to (the rest follows when stock arrives)."""
+    return line.status == L.RESERVED or (
+        line.status == L.BACKORDERED and line.ship_partial
+    )
+
+
+def dispatch_blockers(lines) -> list[str]:
+    """Why nothing can be dispatched yet: lines still waiting for stock that the
+    customer agreed to receive together with the rest of the order."""
+    blockers = []
+    for line in lines:
+        if not line.is_active or line.ship_partial or not line.quantity_outstanding:
+            continue
+        if line.status in (L.BACKORDERED, L.SHORT, L.PENDING):
             when = (
                 f"expected {line.restock_date:%d %B %Y}"
                 if line.restock_date
                 else "restock date not known"
             )
+            blockers.append(
+                f"line {line.line_number} ({line.product_code}) is still waiting for "
+                f"stock ({when}) and the customer agreed to receive it all together"
+            )
+    return blockers
+
+
+def picking_list(order: Order) -> list[PickingLine]:
+    """The order's lines with what is left to pick; uses the prefetched lines."""
+    rows = []
+    for line in order.lines.all():
+        to_pick = max(line.quantity_reserved - line.quantity_dispatched, 0)
+        pickable = ships_now(line) and to_pick > 0
+        when = (
+            f"expected {line.restock_date:%d %B %Y}"
+            if line.restock_date
+            else "restock date not known"
+        )
+        if line.status == L.BACKORDERED and line.ship_partial:
+            waiting = line.quantity - line.quantity_reserved
+            note = (
+                f"Part shipment agreed: send the {to_pick} reserved now; the other "
+                f"{waiting} follow when stock arrives ({when})."
+                if pickable
+                else f"Part shipment agreed: the other {waiting} follow when stock "
+                f"arrives ({when})."
+            )
+        elif pickable:
+            note = ""
+        elif line.status in (L.BACKORDERED, L.SHORT):
             note = f"Not pickable: {line.get_status_display().lower()}, {when}."
+            if not line.ship_partial:
+                note += " The customer wants the order all together: hold it back."
         elif line.status in (L.DISPATCHED, L.DELIVERED):
             note = "All sent."
         elif line.status == L.CANCELLED:
             note = "Cancelled: do not pick."
+        elif line.status == L.SUBSTITUTED:
+            note = "Replaced by a substitute: do not pick."
         else:
             note = f"Not pickable: {line.get_status_display().lower()}."
         rows.append(

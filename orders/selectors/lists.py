@@ -30,6 +30,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.models import Role
 from accounts.permissions import FULFILMENT, PROCESSING
 
 from ..models import Order, OrderEvent, OrderException, OrderLine
@@ -58,7 +59,17 @@ DEFAULT_TARGETS = {
     "to-fulfil": {"working_days": 1},
     "out-for-delivery": {"days": 3},
     "to-follow-up": {"days": 2},
+    "escalated": {"hours": 1},
 }
+# An order can have an open exception in any of these statuses.
+EXCEPTION_STATUSES = (
+    S.RECEIVED,
+    S.VERIFYING,
+    S.VERIFIED,
+    S.ON_HOLD,
+    S.CONFIRMED,
+    S.FULFILLING,
+)
 UNIT_WORDS = {
     "minutes": ("minute", "minutes"),
     "hours": ("hour", "hours"),
@@ -192,6 +203,9 @@ class Queue:
     roles: tuple[str, ...]
     summary: str
     counted_from: str
+    # Not a stage of the lifecycle: the orders with an exception escalated to a
+    # supervisor, counted from the (earliest) escalation.
+    escalation: bool = False
 
     @property
     def target(self) -> Target:
@@ -200,6 +214,8 @@ class Queue:
 
     def membership(self) -> Q:
         """The orders in this queue."""
+        if self.escalation:
+            return Q(Exists(_escalated_exceptions()))
         if self.slug == "to-verify":
             return Q(status__in=COUNTED_FROM_RECEIPT) | (
                 Q(status=S.ON_HOLD) & Q(Exists(_open_exceptions()))
@@ -215,6 +231,8 @@ class Queue:
         most one event subquery per order (and none for a recent one).
         """
         cutoff = self.target.cutoff(now)
+        if self.escalation:
+            return Q(Exists(_escalated_exceptions().filter(escalated_at__lt=cutoff)))
         branches = []
         for status in self.statuses:
             branch = Q(status=status, received_at__lt=cutoff)
@@ -229,11 +247,8 @@ class Queue:
         return reduce(operator.or_, branches)
 
     def timing(self, order: Order, now: datetime) -> Timing:
-        return Timing(
-            since=order.entered_stage_at,
-            due=self.target.deadline(order.entered_stage_at),
-            now=now,
-        )
+        since = order.escalated_since if self.escalation else order.entered_stage_at
+        return Timing(since=since, due=self.target.deadline(since), now=now)
 
 
 QUEUES: dict[str, Queue] = {
@@ -280,6 +295,16 @@ QUEUES: dict[str, Queue] = {
             "Delivered orders due a courtesy follow-up with the customer.",
             "delivery",
         ),
+        Queue(
+            "escalated",
+            "Escalated",
+            EXCEPTION_STATUSES,
+            (Role.SUPERVISOR,),
+            "Orders with an out-of-stock exception left open past its target time, "
+            "passed to a supervisor.",
+            "escalation",
+            escalation=True,
+        ),
     )
 }
 
@@ -311,6 +336,32 @@ def _open_exceptions():
     )
 
 
+def _escalated_exceptions():
+    return _open_exceptions().filter(escalated_at__isnull=False)
+
+
+def escalated_since() -> Subquery:
+    """When each order's earliest still-open escalated exception was escalated."""
+    return Subquery(
+        _escalated_exceptions().order_by("escalated_at").values("escalated_at")[:1]
+    )
+
+
+def exceptions_due_escalation(now: datetime) -> list[int]:
+    """Open out-of-stock exceptions, not yet escalated, open past their target."""
+    target = Target.from_setting(settings.ORDERDESK["OUT_OF_STOCK_ESCALATION"])
+    return list(
+        OrderException.objects.filter(
+            kind=OrderException.Kind.OUT_OF_STOCK,
+            status=OrderException.Status.OPEN,
+            escalated_at__isnull=True,
+            opened_at__lt=target.cutoff(now),
+        )
+        .order_by("opened_at", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def entered_stage_at() -> Case:
     """When each order entered its current stage (None for closed/cancelled)."""
 
@@ -338,8 +389,11 @@ def _with_stage(orders: QuerySet) -> QuerySet:
 
 
 def overdue_condition(now: datetime) -> Q:
-    """Orders in any queue that are past their queue's target at `now`."""
-    return reduce(operator.or_, (queue.overdue(now) for queue in QUEUES.values()))
+    """Orders in any stage's queue that are past its target at `now`."""
+    return reduce(
+        operator.or_,
+        (queue.overdue(now) for queue in QUEUES.values() if not queue.escalation),
+    )
 
 
 def stage_details(orders: list[Order]) -> None:
@@ -363,6 +417,8 @@ def stage_details(orders: list[Order]) -> None:
 def queue_for_order(order: Order) -> Queue | None:
     """The queue an order annotated by this module is in, if any."""
     for queue in QUEUES.values():
+        if queue.escalation:
+            continue
         if order.status in queue.statuses:
             if order.status == S.ON_HOLD and not order.has_open_exception:
                 return None
@@ -377,14 +433,18 @@ def queue_orders(queue: Queue) -> QuerySet:
         .filter(queue.membership())
         .order_by("entered_stage_at", "pk")
     )
-    if queue.slug == "to-verify":
+    if queue.escalation:
+        orders = orders.annotate(escalated_since=escalated_since()).order_by(
+            "escalated_since", "pk"
+        )
+    if queue.slug == "to-verify" or queue.escalation:
         orders = orders.prefetch_related(
             Prefetch(
                 "exceptions",
                 queryset=OrderException.objects.filter(
                     status=OrderException.Status.OPEN
                 )
-                .only("pk", "order_id", "kind")
+                .only("pk", "order_id", "kind", "escalated_at")
                 .order_by("opened_at", "pk"),
                 to_attr="open_exceptions",
             )
@@ -410,7 +470,13 @@ def queue_summaries(queues: list[Queue], now: datetime) -> list[QueueSummary]:
         late = queue.overdue(now)
         aggregates[f"count_{index}"] = Count("pk", filter=member)
         aggregates[f"overdue_{index}"] = Count("pk", filter=late)
-        aggregates[f"oldest_{index}"] = Min("entered_stage_at", filter=member)
+        # The escalation time inline, not as an annotation: an aggregate over an
+        # annotated subquery is computed in a wrapping query, where the other
+        # aggregates' filters cannot see the order row.
+        aggregates[f"oldest_{index}"] = Min(
+            escalated_since() if queue.escalation else "entered_stage_at",
+            filter=member,
+        )
     statuses = {status for queue in queues for status in queue.statuses}
     totals = _with_stage(Order.objects.filter(status__in=statuses)).aggregate(
         **aggregates

@@ -24,6 +24,7 @@ from ..models import (
     Shipment,
     ShipmentLine,
 )
+from ..selectors.fulfilment import dispatch_blockers, ships_now
 from .background import enqueue_after_commit
 from .communications import customer_notify
 from .events import event_record
@@ -369,11 +370,18 @@ def order_dispatch(
     if not carrier.strip():
         raise OrderRuleError("Enter the carrier.")
     lines = {line.pk: line for line in order.lines.select_for_update()}
+    # Reserved lines, and the reserved part of a line the customer agreed to take
+    # in parts; nothing at all while a line they want with the rest still waits.
     shippable = {
         pk: line.quantity_reserved - line.quantity_dispatched
         for pk, line in lines.items()
-        if line.status == OrderLine.Status.RESERVED
+        if ships_now(line)
     }
+    blockers = dispatch_blockers(lines.values())
+    if blockers:
+        raise OrderRuleError(
+            f"Order {order} cannot be dispatched yet: " + "; ".join(blockers) + "."
+        )
     if quantities is None:
         quantities = {pk: qty for pk, qty in shippable.items() if qty > 0}
     if not quantities:

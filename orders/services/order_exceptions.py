@@ -4,7 +4,6 @@ from django.db import transaction
 
 from accounts.models import Role
 from inventory import services as stock
-from inventory.selectors import stock_level
 
 from ..exceptions import OrderRuleError
 from ..models import Communication, Order, OrderEvent, OrderException, OrderLine
@@ -77,9 +76,10 @@ def exception_raise(
     return exception
 
 
-def _lock_open_exception(
+def lock_open_exception(
     exception: OrderException, expected_version: int | None = None
 ) -> tuple[Order, OrderException]:
+    """Lock the exception's order (refusing a stale page), then the open exception."""
     order = order_lock(exception.order, expected_version)
     exception = OrderException.objects.select_for_update().get(pk=exception.pk)
     if exception.status != OrderException.Status.OPEN:
@@ -99,7 +99,7 @@ def exception_add_step(
     ensure_role(actor, *STAFF)
     if not text.strip():
         raise OrderRuleError("Describe the step you took.")
-    order, exception = _lock_open_exception(exception, expected_version)
+    order, exception = lock_open_exception(exception, expected_version)
     step = exception.steps.create(text=text.strip(), actor=actor)
     order_save(order, [])
     event_record(
@@ -125,7 +125,7 @@ def exception_resolve(
     ensure_role(actor, *STAFF)
     if not resolution.strip():
         raise OrderRuleError("Say how the problem was resolved.")
-    order, exception = _lock_open_exception(exception, expected_version)
+    order, exception = lock_open_exception(exception, expected_version)
     if communication is not None:
         if communication.order_id != order.pk:
             raise OrderRuleError("That communication is about a different order.")
@@ -152,44 +152,55 @@ def _lock_line(
 
 @transaction.atomic
 def line_backorder(
-    *, line: OrderLine, actor, expected_version: int | None = None
+    *,
+    line: OrderLine,
+    actor,
+    agreement: str,
+    communication: Communication | None = None,
+    agreement_channel: str = "",
+    expected_version: int | None = None,
 ) -> OrderLine:
-    """Put a short line on backorder until its known restock date."""
+    """Put a short line on backorder until its known restock date, as the customer
+    agreed: the "backorder" choice on the line's open out-of-stock exception, which
+    it resolves (see stock_exceptions.out_of_stock_handle)."""
+    # Imported here: stock_exceptions builds on this module's helpers.
+    from .stock_exceptions import out_of_stock_handle
+
     ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR)
-    order, line = _lock_line(line, expected_version)
     if line.status != OrderLine.Status.SHORT:
         raise OrderRuleError("Only a line that is out of stock can be backordered.")
-    level = stock_level(pool=order.stock_pool, product_id=line.product_id)
-    if level is None or level.restock_date is None:
+    exception = OrderException.objects.filter(
+        line=line,
+        kind=OrderException.Kind.OUT_OF_STOCK,
+        status=OrderException.Status.OPEN,
+    ).first()
+    if exception is None:
         raise OrderRuleError(
-            f"No restock date is known for {line.product_code}: a backorder needs one "
-            "so the delivery promise is honest. Offer a substitute or cancel the line."
+            f"Line {line.line_number} has no open out-of-stock exception: raise one "
+            "for it, then record the customer's choice there."
         )
-    line.status = OrderLine.Status.BACKORDERED
-    line.restock_date = level.restock_date
-    line.save(update_fields=["status", "restock_date"])
-    order_save(order, [])
-    event_record(
-        order=order,
-        kind=OrderEvent.Kind.LINE_BACKORDERED,
+    out_of_stock_handle(
+        exception=exception,
         actor=actor,
-        data={"line": line.line_number, "restock_date": line.restock_date},
+        option=OrderException.Handling.BACKORDER,
+        agreement=agreement,
+        agreement_channel=agreement_channel,
+        communication=communication,
+        expected_version=expected_version,
     )
-    return line
+    return OrderLine.objects.get(pk=line.pk)
 
 
-@transaction.atomic
-def line_cancel(
-    *, line: OrderLine, actor, reason: str, expected_version: int | None = None
-) -> OrderLine:
-    """Cancel one line before it is dispatched, releasing any stock held for it."""
-    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR)
-    if not reason.strip():
-        raise OrderRuleError("Give the reason for cancelling the line.")
-    order, line = _lock_line(line, expected_version)
+def cancel_locked_line(
+    *, order: Order, line: OrderLine, actor, reason: str, data: dict | None = None
+) -> None:
+    """Cancel a locked line of a locked order: release its stock, recompute totals,
+    write the event (callers check the role and lock)."""
     if not order.is_open or line.quantity_dispatched or not line.is_active:
         raise OrderRuleError("Only a line not yet dispatched can be cancelled.")
-    others = order.lines.exclude(pk=line.pk).exclude(status=OrderLine.Status.CANCELLED)
+    others = order.lines.exclude(pk=line.pk).exclude(
+        status__in=OrderLine.INACTIVE_STATUSES
+    )
     if not others.exists():
         raise OrderRuleError("This is the order's only line: cancel the order instead.")
     if line.quantity_reserved:
@@ -213,12 +224,25 @@ def line_cancel(
         actor=actor,
         data={
             "line": line.line_number,
-            "reason": reason.strip(),
+            "reason": reason,
             "released": released,
             "gross_total": order.gross_total,
+            **(data or {}),
         },
     )
     # If everything still wanted has gone, the order moves on (and is charged for
     # what it now totals) as if its last shipment had just left.
     order_advance_if_all_sent(order=order, actor=actor)
+
+
+@transaction.atomic
+def line_cancel(
+    *, line: OrderLine, actor, reason: str, expected_version: int | None = None
+) -> OrderLine:
+    """Cancel one line before it is dispatched, releasing any stock held for it."""
+    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR)
+    if not reason.strip():
+        raise OrderRuleError("Give the reason for cancelling the line.")
+    order, line = _lock_line(line, expected_version)
+    cancel_locked_line(order=order, line=line, actor=actor, reason=reason.strip())
     return line

@@ -18,7 +18,6 @@ from inventory.exceptions import InventoryError
 
 from ..exceptions import OrderInputError, OrderRuleError
 from ..forms.detail import (
-    BackorderForm,
     CallForm,
     CancelForm,
     CloseForm,
@@ -55,7 +54,6 @@ from ..services import (
     exception_add_step,
     exception_raise,
     exception_resolve,
-    line_backorder,
     line_cancel,
     order_cancel,
     order_close,
@@ -289,18 +287,29 @@ def _render_detail(request, pk: int, bound: dict | None = None, status: int = 20
         processing and order.is_open and order.status not in EXCEPTION_CLOSED_STATUSES
     )
     fulfilment_role = user.has_role("dispatcher", "supervisor")
+    # A short line is settled on its out-of-stock page, with the customer's
+    # agreement (backorder, substitute, part shipment or cancel).
+    out_of_stock = {
+        e.line_id: e
+        for e in exceptions
+        if e.kind == X.OUT_OF_STOCK and e.status == OrderException.Status.OPEN
+    }
+    numbers = {line.pk: line.line_number for line in lines}
     line_rows = [
         {
             "line": line,
-            "can_backorder": line_actions_open
-            and line.status == OrderLine.Status.SHORT,
+            "replaces": numbers.get(line.substitute_for_id),
+            "stock_url": _url_or_none(
+                "orders:stock_exception", order.pk, out_of_stock[line.pk].pk
+            )
+            if line_actions_open
+            and line.status == OrderLine.Status.SHORT
+            and line.pk in out_of_stock
+            else None,
             "can_cancel": line_actions_open
             and line.is_active
+            and line.status != OrderLine.Status.SHORT
             and not line.quantity_dispatched,
-            "backorder_form": form(
-                f"backorder_form_{line.pk}",
-                lambda line=line: BackorderForm(order=order, key=f"_{line.pk}"),
-            ),
             "cancel_form": form(
                 f"line_cancel_form_{line.pk}",
                 lambda line=line: LineCancelForm(order=order, key=f"_{line.pk}"),
@@ -312,7 +321,7 @@ def _render_detail(request, pk: int, bound: dict | None = None, status: int = 20
         "order": order,
         "customer": order.customer,
         "lines": line_rows,
-        "line_actions": any(r["can_backorder"] or r["can_cancel"] for r in line_rows),
+        "line_actions": any(r["stock_url"] or r["can_cancel"] for r in line_rows),
         "exceptions": [
             {
                 "exception": exception,
@@ -408,7 +417,6 @@ def _form_slots() -> dict:
         CancelForm: "cancel_form",
         FollowUpForm: "follow_up_form",
         CloseForm: "close_form",
-        BackorderForm: "backorder_form",
         LineCancelForm: "line_cancel_form",
         ExceptionRaiseForm: "raise_form",
         ExceptionStepForm: "step_form",
@@ -548,23 +556,6 @@ def order_close_view(request, pk: int):
 def _line(pk: int, line_pk: int) -> OrderLine:
     return get_object_or_404(
         OrderLine.objects.select_related("order__customer"), pk=line_pk, order_id=pk
-    )
-
-
-@require_POST
-@role_required(*PROCESSING)
-def line_backorder_view(request, pk: int, line_pk: int):
-    line = _line(pk, line_pk)
-    return _act(
-        request,
-        line.order,
-        BackorderForm,
-        lambda data: line_backorder(
-            line=line, actor=request.user, expected_version=data["version"]
-        ),
-        f"Line {line.line_number} backordered.",
-        "#lines",
-        key=f"_{line.pk}",
     )
 
 
@@ -734,11 +725,6 @@ urlpatterns = [
     path("<int:pk>/cancel/", order_cancel_view, name="cancel"),
     path("<int:pk>/follow-up/", order_follow_up_view, name="record_follow_up"),
     path("<int:pk>/close/", order_close_view, name="close"),
-    path(
-        "<int:pk>/lines/<int:line_pk>/backorder/",
-        line_backorder_view,
-        name="line_backorder",
-    ),
     path("<int:pk>/lines/<int:line_pk>/cancel/", line_cancel_view, name="line_cancel"),
     path("<int:pk>/exceptions/", exception_raise_view, name="exception_raise"),
     path(

@@ -15,7 +15,11 @@ from inventory.exceptions import InventoryError
 from ..exceptions import OrderRuleError, StaleOrderError
 from ..forms.fulfilment import DeliveryForm, DispatchForm, StartFulfilmentForm
 from ..models import Order, Shipment
-from ..selectors.fulfilment import order_for_fulfilment, picking_list
+from ..selectors.fulfilment import (
+    dispatch_blockers,
+    order_for_fulfilment,
+    picking_list,
+)
 from ..services import (
     order_dispatch,
     order_start_fulfilment,
@@ -36,7 +40,15 @@ def _fulfil_page(
     can_act = request.user.has_role(*FULFILMENT)
     picking = picking_list(order)
     shipments = list(order.shipments.all())
-    if can_act and order.status == S.FULFILLING and dispatch_form is None:
+    # A line the customer wants with the rest still waits for stock: nothing goes.
+    blockers = (
+        dispatch_blockers(order.lines.all())
+        if order.status in (S.CONFIRMED, S.FULFILLING)
+        else []
+    )
+    if blockers:
+        dispatch_form = None
+    elif can_act and order.status == S.FULFILLING and dispatch_form is None:
         dispatch_form = DispatchForm(order=order, picking=picking)
     delivery_forms = delivery_forms or {}
     if can_act and order.status in (S.FULFILLING, S.DISPATCHED):
@@ -66,6 +78,7 @@ def _fulfil_page(
         if can_act and order.status == S.CONFIRMED
         else None,
         "dispatch_form": dispatch_form if can_act else None,
+        "dispatch_blockers": blockers,
     }
     return render(request, "orders/order_fulfil.html", context, status=status)
 

@@ -27,9 +27,12 @@ from orders.services import (
     order_dispatch,
     order_record_follow_up,
     order_start_fulfilment,
+    out_of_stock_handle,
+    restock_receive,
     shipment_record_delivery,
     verification_run,
 )
+from orders.services.stock_exceptions import exception_escalate
 
 
 @pytest.fixture
@@ -246,7 +249,41 @@ def _backorder(w):
         product=line.product,
         restock_date=timezone.localdate() + timedelta(days=5),
     )
-    return order, lambda: line_backorder(line=line, actor=w.processor)
+    return order, lambda: line_backorder(
+        line=line,
+        actor=w.processor,
+        agreement="Happy to wait for it.",
+        agreement_channel="phone",
+    )
+
+
+def _substitute(w):
+    order = w.short()
+    other = w.stocked_product(10)
+    return order, lambda: out_of_stock_handle(
+        exception=order.exceptions.get(),
+        actor=w.processor,
+        option="substitute",
+        agreement="The other one will do.",
+        agreement_channel="email",
+        substitute_product=other,
+    )
+
+
+def _restock(w):
+    order = w.short()
+    line = order.lines.get()
+    return order, lambda: restock_receive(
+        pool=w.pool, product=line.product, quantity=5, actor=w.dispatcher
+    )
+
+
+def _escalate(w):
+    order = w.short()
+    return order, lambda: exception_escalate(
+        exception_id=order.exceptions.get().pk,
+        now=timezone.now() + timedelta(days=1),
+    )
 
 
 def _line_cancel(w):
@@ -319,6 +356,9 @@ CHANGES = {
     "exception_resolve": _resolve,
     "line_backorder": _backorder,
     "line_cancel": _line_cancel,
+    "out_of_stock_handle-substitute": _substitute,
+    "restock_receive": _restock,
+    "exception_escalate": _escalate,
     "check_rerun-passing": _rerun_passing,
     "check_rerun-failing": _rerun_failing,
     "communication_record": _record_communication,

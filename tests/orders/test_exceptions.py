@@ -36,6 +36,9 @@ S = Order.Status
 E = OrderEvent.Kind
 
 
+AGREED = {"agreement": "Yes, we can wait for it.", "agreement_channel": "phone"}
+
+
 def _resolve(exception, actor, resolution="Sorted with the customer."):
     return exception_resolve(
         exception=exception,
@@ -358,7 +361,7 @@ def test_backorder_needs_a_known_restock_date(short_order, processor):
     line = order.lines.get()
     # when it is backordered, then it is refused: the promise would not be honest
     with pytest.raises(OrderRuleError, match="No restock date is known"):
-        line_backorder(line=line, actor=processor)
+        line_backorder(line=line, actor=processor, **AGREED)
     assert OrderLine.objects.get(pk=line.pk).status == OrderLine.Status.SHORT
 
 
@@ -367,7 +370,7 @@ def test_backorder_needs_a_short_line(verified_order, processor):
     line = verified_order().lines.get()
     # when it is backordered, then it is refused
     with pytest.raises(OrderRuleError, match="Only a line that is out of stock"):
-        line_backorder(line=line, actor=processor)
+        line_backorder(line=line, actor=processor, **AGREED)
     assert OrderLine.objects.get(pk=line.pk).status == OrderLine.Status.RESERVED
 
 
@@ -379,11 +382,14 @@ def test_backordered_line_with_restock_date_lets_the_order_be_confirmed(
     line = order.lines.get()
     restock = timezone.localdate() + timedelta(days=7)
     stock_set_restock_date(pool=live_pool, product=line.product, restock_date=restock)
-    # when the line is backordered and the out-of-stock problem resolved
-    line = line_backorder(line=line, actor=processor)
-    _resolve(order.exceptions.get(), processor, "Customer agreed to wait a week.")
-    # then the line carries the restock date and the order can be confirmed for it
+    # when the line is backordered with the customer's agreement
+    line = line_backorder(line=line, actor=processor, **AGREED)
+    # then the line carries the restock date, the out-of-stock problem is resolved
+    # with the agreement, and the order can be confirmed for that date
     assert (line.status, line.restock_date) == (OrderLine.Status.BACKORDERED, restock)
+    problem = order.exceptions.get()
+    assert (problem.status, problem.handling) == ("resolved", "backorder")
+    assert problem.customer_agreement == AGREED["agreement"]
     event = order.events.get(kind=E.LINE_BACKORDERED)
     assert (event.actor, event.data["restock_date"]) == (processor, restock.isoformat())
     order = order_confirm(order=order, actor=processor, promised_date=restock)
@@ -395,7 +401,22 @@ def test_only_a_processor_or_supervisor_can_backorder(short_order, dispatcher):
     line = short_order().lines.get()
     # when a dispatcher backorders it, then they are refused
     with pytest.raises(OrderPermissionError):
-        line_backorder(line=line, actor=dispatcher)
+        line_backorder(line=line, actor=dispatcher, **AGREED)
+
+
+def test_backorder_needs_the_customers_agreement(short_order, processor, live_pool):
+    # given a short line with a known restock date
+    order = short_order()
+    line = order.lines.get()
+    stock_set_restock_date(
+        pool=live_pool,
+        product=line.product,
+        restock_date=timezone.localdate() + timedelta(days=7),
+    )
+    # when it is backordered with no agreement recorded, then it is refused
+    with pytest.raises(OrderRuleError, match="what the customer agreed"):
+        line_backorder(line=line, actor=processor, agreement="  ")
+    assert OrderLine.objects.get(pk=line.pk).status == OrderLine.Status.SHORT
 
 
 # --- cancelling a line -----------------------------------------------------------

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from orders.models import Check, Order
 from orders.services import (
@@ -44,7 +45,7 @@ def test_order_page_shows_the_order_to_each_staff_role(
     assert response.status_code == 200
     html = response.content.decode()
     assert f"Order {order.reference}" in html
-    assert order.customer.name in html
+    assert escape(order.customer.name) in html
     assert "Status: Verified" in html
     assert f"£{order.gross_total}" in html
     assert "Stock available and reserved" in html
@@ -115,13 +116,14 @@ def test_order_page_shows_short_line_actions_to_a_processor(
     client.force_login(processor)
     # When a processor opens it
     html = client.get(detail_url(order)).content.decode()
-    # Then the line says it is out of stock, with backorder and cancel buttons
+    # Then the line says it is out of stock, with a link to offer the customer a
+    # choice (not a plain backorder or cancel button, which would skip their say)
     assert "Out of stock" in html
-    assert reverse("orders:line_backorder", args=[order.pk, short.pk]) in html
-    assert reverse("orders:line_cancel", args=[order.pk, short.pk]) in html
+    exception = order.exceptions.get()
+    assert reverse("orders:stock_exception", args=[order.pk, exception.pk]) in html
+    assert reverse("orders:line_cancel", args=[order.pk, short.pk]) not in html
     # And the open exception is shown, with forms to add a step and resolve it
     assert "1 open exception" in html
-    exception = order.exceptions.get()
     assert reverse("orders:exception_add_step", args=[order.pk, exception.pk]) in html
     assert reverse("orders:exception_resolve", args=[order.pk, exception.pk]) in html
 
@@ -136,7 +138,9 @@ def test_order_page_hides_processing_buttons_from_a_dispatcher(
     # When a dispatcher opens it
     html = client.get(detail_url(order)).content.decode()
     # Then no processing action is offered to them
-    assert reverse("orders:line_backorder", args=[order.pk, short.pk]) not in html
+    exception = order.exceptions.get()
+    assert reverse("orders:stock_exception", args=[order.pk, exception.pk]) not in html
+    assert reverse("orders:line_cancel", args=[order.pk, short.pk]) not in html
     assert reverse("orders:cancel", args=[order.pk]) not in html
     assert reverse("orders:check_rerun", args=[order.pk]) not in html
 

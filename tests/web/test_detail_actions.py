@@ -10,7 +10,6 @@ from orders.models import Check, Communication, ExceptionStep, Order, OrderExcep
 from orders.services import (
     communication_record,
     exception_raise,
-    line_backorder,
     order_confirm,
     order_dispatch,
     order_record_follow_up,
@@ -418,61 +417,6 @@ def test_close_is_refused_to_a_dispatcher(
 # -- lines -----------------------------------------------------------------------
 
 
-def test_backorder_puts_a_short_line_on_backorder(client, processor, held_order):
-    # Given an order with a short line whose restock date is known
-    order = held_order()
-    line = order.lines.get(line_number=1)
-    client.force_login(processor)
-    # When the processor backorders it
-    response = post(client, "orders:line_backorder", order, {}, line.pk)
-    # Then the line is backordered until the restock date
-    line.refresh_from_db()
-    assert back_to_page(response, order)
-    assert line.status == "backordered"
-    assert line.restock_date is not None
-
-
-def test_backorder_without_a_restock_date_shows_the_services_message(
-    client, processor, held_order
-):
-    # Given a short line with no known restock date
-    order = held_order(restock=False)
-    line = order.lines.get(line_number=1)
-    client.force_login(processor)
-    # When it is backordered
-    response = post(client, "orders:line_backorder", order, {}, line.pk)
-    # Then the service says why not and the line stays short
-    assert "No restock date is known" in said(response)
-    line.refresh_from_db()
-    assert line.status == "short"
-
-
-def test_backorder_from_a_stale_page_is_refused(client, processor, held_order):
-    order = held_order()
-    line = order.lines.get(line_number=1)
-    client.force_login(processor)
-    response = post(
-        client,
-        "orders:line_backorder",
-        order,
-        {"version": order.version - 1},
-        line.pk,
-    )
-    assert STALE in said(response)
-    line.refresh_from_db()
-    assert line.status == "short"
-
-
-def test_backorder_is_refused_to_a_dispatcher(client, dispatcher, held_order):
-    order = held_order()
-    line = order.lines.get(line_number=1)
-    client.force_login(dispatcher)
-    response = post(client, "orders:line_backorder", order, {}, line.pk)
-    assert response.status_code == 403
-    line.refresh_from_db()
-    assert line.status == "short"
-
-
 def test_cancel_line_cancels_it_with_the_reason(client, processor, held_order):
     # Given an order with a short line
     order = held_order()
@@ -690,10 +634,9 @@ def test_add_step_to_another_orders_exception_is_404(
 def test_resolve_links_the_communication_and_releases_the_order(
     client, processor, held_order
 ):
-    # Given a held order whose short line has been backordered after a call
+    # Given a held order, and a call telling the customer of its short line
     order = held_order()
     exception = order.exceptions.get()
-    line_backorder(line=order.lines.get(line_number=1), actor=processor)
     call = communication_record(
         order=order,
         actor=processor,

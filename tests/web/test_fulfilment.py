@@ -133,10 +133,46 @@ def test_fulfil_page_shows_a_backordered_line_as_not_pickable_with_its_restock_d
     client.force_login(dispatcher)
     # when the page is opened
     page = client.get(reverse("orders:fulfil", args=[order.pk])).content.decode()
-    # then the backordered line says so, with its date, and cannot be sent
+    # then the backordered line says so, with its date, and cannot be sent; and as
+    # the customer wants the order all together, nothing is offered for dispatch
     assert f"Not pickable: backordered, expected {restock:%d %B %Y}." in page
-    assert f'name="quantity_{reserved.pk}"' in page
+    assert "Nothing can be dispatched yet." in page
+    assert "the customer agreed to receive it all together" in page
+    assert f'name="quantity_{reserved.pk}"' not in page
     assert f'name="quantity_{backordered.pk}"' not in page
+
+
+def test_fulfil_page_offers_the_reserved_part_of_an_agreed_part_shipment(
+    client, dispatcher
+):
+    # given an order being fulfilled: one line reserved, one with 2 of 5 reserved
+    # and the customer's agreement to a part shipment
+    order = OrderFactory(status=S.FULFILLING)
+    reserved = OrderLineFactory(
+        order=order, quantity=2, quantity_reserved=2, status=OrderLine.Status.RESERVED
+    )
+    restock = timezone.localdate() + timedelta(days=10)
+    partial = OrderLineFactory(
+        order=order,
+        quantity=5,
+        quantity_reserved=2,
+        status=OrderLine.Status.BACKORDERED,
+        restock_date=restock,
+        ship_partial=True,
+    )
+    client.force_login(dispatcher)
+    # when the page is opened
+    page = client.get(reverse("orders:fulfil", args=[order.pk])).content.decode()
+    # then both lines can be sent now, the part shipment's 2 with a note of the rest
+    assert "Nothing can be dispatched yet." not in page
+    assert f'name="quantity_{reserved.pk}"' in page
+    assert f'name="quantity_{partial.pk}" id="id_quantity_{partial.pk}" value="2"' in (
+        page
+    )
+    assert (
+        "Part shipment agreed: send the 2 reserved now; the other 3 follow when "
+        f"stock arrives (expected {restock:%d %B %Y})."
+    ) in page
 
 
 def test_fulfil_page_is_read_only_for_a_processor(client, processor, fulfilling_order):

@@ -296,7 +296,13 @@ class DemoLoader:
                 direction=contact.direction,
             )
         if spec.action == "backorder":
-            line_backorder(line=exception.line, actor=processor)
+            # The customer's agreement is what they said in the last contact.
+            line_backorder(
+                line=exception.line,
+                actor=processor,
+                agreement=spec.contacts[-1].text.format(**texts),
+                communication=communication,
+            )
         elif spec.action == "cancel_line":
             line_cancel(line=exception.line, actor=processor, reason=spec.action_reason)
         if spec.resolution:

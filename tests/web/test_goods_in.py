@@ -1,0 +1,176 @@
+"""The goods-in page (orders:goods_in): book a delivery in, see which orders it
+freed to move on."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from inventory.models import StockMovement
+from inventory.selectors import stock_level
+from inventory.services import stock_set_restock_date
+from orders.models import Order, OrderException
+from orders.services import (
+    order_confirm,
+    out_of_stock_handle,
+    verification_run,
+)
+
+from ..factories import CustomerFactory, ProductFactory
+
+URL = reverse("orders:goods_in")
+
+
+@pytest.fixture
+def scarce(live_pool):
+    product = ProductFactory()
+    stock_set_restock_date(
+        pool=live_pool,
+        product=product,
+        restock_date=timezone.localdate() + timedelta(days=5),
+    )
+    return product
+
+
+@pytest.fixture
+def waiting(receive):
+    def make(product, quantity=2, hours_ago=1):
+        order = receive(
+            [(product.code, quantity)],
+            customer=CustomerFactory(),
+            received_at=timezone.now() - timedelta(hours=hours_ago),
+        )
+        return verification_run(order_id=order.pk, worker="w")
+
+    return make
+
+
+def book(client, **data):
+    return client.post(URL, {"product_code": "", "quantity": "", **data})
+
+
+# --- roles and navigation -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["dispatcher", "supervisor"])
+def test_fulfilment_roles_open_goods_in_from_the_navigation(client, request, role):
+    client.force_login(request.getfixturevalue(role))
+    response = client.get(URL)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<h1>Goods in</h1>" in page
+    assert f'href="{URL}" aria-current="page"' in page
+
+
+@pytest.mark.parametrize("role", ["processor", "learner", "assessor"])
+def test_goods_in_is_refused_to_other_roles(client, request, role, scarce):
+    client.force_login(request.getfixturevalue(role))
+    assert client.get(URL).status_code == 403
+    response = book(client, product_code=scarce.code, quantity="5")
+    assert response.status_code == 403
+    assert not StockMovement.objects.filter(product=scarce).exists()
+
+
+def test_processor_has_no_goods_in_link(client, processor):
+    client.force_login(processor)
+    page = client.get(reverse("orders:queues")).content.decode()
+    assert f'href="{URL}"' not in page
+
+
+def test_goods_in_sends_anonymous_visitors_to_sign_in(client, db):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("accounts:login"))
+
+
+# --- booking in -----------------------------------------------------------------------
+
+
+def test_booking_in_lists_the_orders_now_ready_with_links(
+    client, dispatcher, processor, scarce, waiting, live_pool
+):
+    # given an order on hold for the product, and a confirmed backorder for it
+    held = waiting(scarce, 2, hours_ago=5)
+    backordered = waiting(scarce, 3, hours_ago=1)
+    out_of_stock_handle(
+        exception=backordered.exceptions.get(),
+        actor=processor,
+        option=OrderException.Handling.BACKORDER,
+        agreement="We'll wait",
+        agreement_channel="phone",
+    )
+    order_confirm(
+        order=backordered,
+        actor=processor,
+        promised_date=timezone.localdate() + timedelta(days=5),
+    )
+    client.force_login(dispatcher)
+    # when 6 units are booked in from the supplier's delivery
+    response = book(
+        client,
+        product_code=scarce.code.lower(),
+        quantity="6",
+        reference="DN-4411",
+        note="Two boxes, one dented",
+    )
+    # then the page reloads (no resubmit on refresh) and lists both orders, each
+    # with what can be done now and a link to do it
+    assert response.status_code == 302
+    assert response["Location"] == URL
+    page = client.get(URL).content.decode()
+    assert f"Booked in: 6 × {scarce}" in page
+    assert "5 reserved for waiting orders; 1 left available." in page
+    detail = reverse("orders:detail", args=[held.pk])
+    fulfil = reverse("orders:fulfil", args=[backordered.pk])
+    assert f'<a href="{detail}">{held.reference}</a>' in page
+    assert "can now be confirmed" in page
+    assert f'<a href="{fulfil}">{backordered.reference}</a>' in page
+    assert "can now be shipped" in page
+    # and the delivery is in the ledger with its reference
+    movement = StockMovement.objects.get(product=scarce, kind="received")
+    assert (movement.quantity, movement.reference, movement.note) == (
+        6,
+        "DN-4411",
+        "Two boxes, one dented",
+    )
+    assert Order.objects.get(pk=held.pk).status == Order.Status.VERIFIED
+    # and the result is shown once only
+    assert "Booked in:" not in client.get(URL).content.decode()
+
+
+def test_booking_in_with_no_order_waiting_says_so(client, dispatcher, scarce):
+    client.force_login(dispatcher)
+    book(client, product_code=scarce.code, quantity="4")
+    page = client.get(URL).content.decode()
+    assert "No order was waiting for it: all 4 are available." in page
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"product_code": ""}, "product_code", "Enter the product code."),
+        (
+            {"product_code": "NOP-0000"},
+            "product_code",
+            "No product has the code NOP-0000",
+        ),
+        ({"quantity": ""}, "quantity", "Enter how many were received."),
+        ({"quantity": "0"}, "quantity", "Enter a quantity received of at least 1."),
+        ({"quantity": "two"}, "quantity", "Enter a whole number."),
+        ({"quantity": "1000000"}, "quantity", "check the quantity"),
+        ({"reference": "x" * 61}, "reference", "at most 60 characters"),
+    ],
+)
+def test_bad_input_is_shown_next_to_the_field_and_books_nothing(
+    client, dispatcher, scarce, live_pool, data, field, message
+):
+    client.force_login(dispatcher)
+    response = book(client, **{"product_code": scarce.code, "quantity": "3", **data})
+    assert response.status_code == 400
+    assert message in " ".join(response.context["form"].errors[field])
+    page = response.content.decode()
+    assert f'id="error_1_id_goods_in_{field}"' in page
+    assert not StockMovement.objects.filter(product=scarce).exists()
+    level = stock_level(pool=live_pool, product_id=scarce.pk)
+    assert level is None or level.on_hand == 0
