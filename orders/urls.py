@@ -1,6 +1,16 @@
 """The staff workspace's URLs: each views module lists its own routes."""
 
-from .views import detail, documents, fulfilment, queues, receipt
+from .views import (
+    amend,
+    corrections,
+    detail,
+    documents,
+    fulfilment,
+    payment,
+    queues,
+    receipt,
+    stock,
+)
 
 app_name = "orders"
 
@@ -10,4 +20,8 @@ urlpatterns = [
     *detail.urlpatterns,
     *fulfilment.urlpatterns,
     *documents.urlpatterns,
+    *amend.urlpatterns,
+    *stock.urlpatterns,
+    *corrections.urlpatterns,
+    *payment.urlpatterns,
 ]

@@ -28,6 +28,8 @@ from .order_exceptions import (
     line_cancel,
 )
 from .receipt import LineInput, order_receive, order_totals
+from .restock import RestockResult, restock_receive
+from .stock_exceptions import out_of_stock_handle
 from .verification import (
     CHECK_SEQUENCE,
     check_rerun,
@@ -64,6 +66,9 @@ __all__ = [
     "order_record_follow_up",
     "order_start_fulfilment",
     "order_totals",
+    "out_of_stock_handle",
+    "restock_receive",
+    "RestockResult",
     "shipment_record_delivery",
     "verification_complete",
     "verification_run",
