@@ -735,3 +735,28 @@ class OrderRevision(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("A kept revision cannot be deleted.")
+
+
+class GoodsInSubmission(models.Model):
+    """The goods-in form's one-time token, so submitting it twice books in once.
+
+    Written by restock_receive before the stock moves, in its transaction: a second
+    submit of the same form fails on the unique constraint and changes nothing.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    token = models.UUIDField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "token"], name="one_booking_per_goods_in_token"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Goods-in form {self.token}"

@@ -1,5 +1,7 @@
 """Forms for out-of-stock handling and goods in."""
 
+import uuid
+
 from django import forms
 from django.utils import timezone
 
@@ -157,10 +159,20 @@ class GoodsInForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # One per form shown: a second submit of the same form books nothing.
+    token = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "This form is out of date: reload the page and try again.",
+            "invalid": "This form is out of date: reload the page and try again.",
+        },
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "id_goods_in_%s")
         super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("token", uuid.uuid4())
 
     def clean_product_code(self) -> Product:
         return _product(self.cleaned_data["product_code"], "delivery note")

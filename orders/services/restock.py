@@ -4,6 +4,7 @@ Oldest order first, each waiting line whole or not at all; allocation stops at t
 first line the delivery cannot fill, so a later order never jumps the queue.
 """
 
+import uuid
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -14,7 +15,13 @@ from inventory import services as stock
 from inventory.models import Product, StockMovement, StockPool
 
 from ..exceptions import OrderRuleError
-from ..models import Order, OrderEvent, OrderException, OrderLine
+from ..models import (
+    GoodsInSubmission,
+    Order,
+    OrderEvent,
+    OrderException,
+    OrderLine,
+)
 from ..selectors.fulfilment import dispatch_blockers
 from .events import event_record
 from .lifecycle import (
@@ -111,6 +118,7 @@ def restock_receive(
     actor,
     reference: str = "",
     note: str = "",
+    submission_token: uuid.UUID | None = None,
 ) -> RestockResult:
     """Book goods in and reserve them for the lines waiting for them, oldest first.
 
@@ -118,11 +126,17 @@ def restock_receive(
     reserved whole or not at all; allocation stops at the first line the stock
     cannot fill. A short line filled this way settles its out-of-stock exception.
     Returns what was reserved for each order and which orders can now be
-    confirmed or shipped.
+    confirmed or shipped. With a submission_token (the goods-in form's one-time
+    token) the same person's second submit of the same form raises IntegrityError.
     """
     ensure_role(actor, Role.DISPATCHER, Role.SUPERVISOR)
     if quantity < 1:
         raise OrderRuleError("Enter a quantity received of at least 1.")
+    if submission_token is not None:
+        # First, before any lock: a second submit of the same goods-in form waits
+        # here for the first to commit, then fails with IntegrityError, booking
+        # nothing.
+        GoodsInSubmission.objects.create(user=actor, token=submission_token)
     # Orders first, then the stock row: the order every other change locks them
     # in, so a restock and an order's checks or dispatch cannot deadlock.
     candidates = _waiting_lines(pool, product).values_list("order_id", flat=True)

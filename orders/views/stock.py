@@ -6,6 +6,7 @@ and nothing changed; success goes on (post/redirect/get).
 """
 
 from django.contrib import messages
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -171,7 +172,12 @@ def goods_in(request: HttpRequest) -> HttpResponse:
             actor=request.user,
             reference=data["reference"].strip(),
             note=data["note"].strip(),
+            submission_token=data["token"],
         )
+    except IntegrityError:
+        # The same form sent twice (a double click): the first booked it in.
+        messages.info(request, "That delivery is already booked in.")
+        return redirect("orders:goods_in")
     except (OrderRuleError, InventoryError) as error:
         messages.error(request, str(error))
         return render(request, "orders/goods_in.html", {"form": form}, status=409)

@@ -1,6 +1,7 @@
 """The goods-in page (orders:goods_in): book a delivery in, see which orders it
 freed to move on."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -47,7 +48,11 @@ def waiting(receive):
 
 
 def book(client, **data):
-    return client.post(URL, {"product_code": "", "quantity": "", **data})
+    """Submit the goods-in form as a fresh page would (its own one-time token)."""
+    token = str(uuid.uuid4())
+    return client.post(
+        URL, {"product_code": "", "quantity": "", "token": token, **data}
+    )
 
 
 # --- roles and navigation -------------------------------------------------------------
@@ -174,3 +179,30 @@ def test_bad_input_is_shown_next_to_the_field_and_books_nothing(
     assert not StockMovement.objects.filter(product=scarce).exists()
     level = stock_level(pool=live_pool, product_id=scarce.pk)
     assert level is None or level.on_hand == 0
+
+
+def test_the_same_form_sent_twice_books_the_delivery_in_once(
+    client, dispatcher, scarce, live_pool
+):
+    # given the goods-in page as shown, with its one-time token
+    client.force_login(dispatcher)
+    token = client.get(URL).context["form"].initial["token"]
+    data = {"product_code": scarce.code, "quantity": "5", "token": str(token)}
+    # when it is submitted twice (a double click)
+    first = client.post(URL, data)
+    second = client.post(URL, data)
+    # then the stock went up once, and the second submit says it was already done
+    assert first.status_code == second.status_code == 302
+    assert StockMovement.objects.filter(product=scarce, kind="received").count() == 1
+    assert stock_level(pool=live_pool, product_id=scarce.pk).on_hand == 5
+    assert "That delivery is already booked in." in client.get(URL).content.decode()
+
+
+def test_a_form_without_its_token_is_refused_and_books_nothing(
+    client, dispatcher, scarce
+):
+    client.force_login(dispatcher)
+    response = client.post(URL, {"product_code": scarce.code, "quantity": "5"})
+    assert response.status_code == 400
+    assert "reload the page" in response.content.decode()
+    assert not StockMovement.objects.filter(product=scarce).exists()
