@@ -20,6 +20,16 @@ from .lifecycle import (
 from .receipt import order_totals
 
 STAFF = (Role.PROCESSOR, Role.DISPATCHER, Role.SUPERVISOR)
+# Exceptions whose resolution changes the order (stock held, payment standing), so
+# they are resolved only by the page that makes that change, never by a note.
+DOCUMENTED_PATHS = {
+    OrderException.Kind.OUT_OF_STOCK: "record the customer's choice (backorder, "
+    "substitute, part shipment or cancel the line)",
+    OrderException.Kind.PAYMENT_DECLINED: "retry the card, take another card or "
+    "move the customer to account terms on the payment page",
+    OrderException.Kind.CREDIT_LIMIT: "take payment by card, or have a supervisor "
+    "approve the credit on the payment page",
+}
 
 
 @transaction.atomic
@@ -111,6 +121,15 @@ def exception_add_step(
     return step
 
 
+def documented_path(exception: OrderException) -> str | None:
+    """The steps an open exception must be resolved by, if a note will not do."""
+    if exception.kind == OrderException.Kind.OUT_OF_STOCK and (
+        exception.line is None or exception.line.status != OrderLine.Status.SHORT
+    ):
+        return None  # the line was dealt with (cancelled, say): a note may close it
+    return DOCUMENTED_PATHS.get(exception.kind)
+
+
 @transaction.atomic
 def exception_resolve(
     *,
@@ -126,6 +145,12 @@ def exception_resolve(
     if not resolution.strip():
         raise OrderRuleError("Say how the problem was resolved.")
     order, exception = lock_open_exception(exception, expected_version)
+    path = documented_path(exception)
+    if path:
+        raise OrderRuleError(
+            f"{exception.get_kind_display()} has its own steps: {path}. Resolving it "
+            "with a note would leave the order without them."
+        )
     if communication is not None:
         if communication.order_id != order.pk:
             raise OrderRuleError("That communication is about a different order.")

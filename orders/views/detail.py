@@ -60,6 +60,7 @@ from ..services import (
     order_confirm,
     order_record_follow_up,
 )
+from ..services.order_exceptions import documented_path
 
 RERUN_STATUSES = (Order.Status.VERIFYING, Order.Status.VERIFIED, Order.Status.ON_HOLD)
 PAGE_ACTIONS = {"confirm", "cancel", "record_follow_up", "close"}
@@ -326,6 +327,7 @@ def _render_detail(request, pk: int, bound: dict | None = None, status: int = 20
             {
                 "exception": exception,
                 "links": exception_links(order, exception, user),
+                "own_steps": documented_path(exception),
                 "step_form": form(
                     f"step_form_{exception.pk}",
                     lambda e=exception: ExceptionStepForm(order=order, key=f"_{e.pk}"),

@@ -7,8 +7,9 @@ import time_machine
 from django.conf import settings
 from django.utils import timezone
 
+from inventory.services import stock_set_restock_date
 from orders.models import Order, OrderEvent, OrderException
-from orders.services import exception_raise, exception_resolve, verification_run
+from orders.services import exception_raise, out_of_stock_handle, verification_run
 from orders.services.stock_exceptions import exception_escalate
 from orders.tasks import exception_escalate_overdue_task
 
@@ -25,6 +26,23 @@ def short_order(receive, stocked_product):
         return verification_run(order_id=order.pk, worker="w")
 
     return make
+
+
+def settle(order: Order, processor) -> None:
+    """The customer agreed to wait for the restock: the exception is resolved."""
+    line = order.lines.get()
+    stock_set_restock_date(
+        pool=order.stock_pool,
+        product=line.product,
+        restock_date=timezone.localdate() + timedelta(days=3),
+    )
+    out_of_stock_handle(
+        exception=order.exceptions.get(),
+        actor=processor,
+        option=OrderException.Handling.BACKORDER,
+        agreement="We'll wait for it",
+        agreement_channel="phone",
+    )
 
 
 def later(**span):
@@ -78,12 +96,7 @@ def test_an_exception_within_its_target_is_not_escalated(short_order):
 
 def test_a_resolved_exception_is_not_escalated(short_order, processor):
     order = short_order()
-    exception_resolve(
-        exception=order.exceptions.get(),
-        actor=processor,
-        resolution="Sorted",
-        customer_informed=False,
-    )
+    settle(order, processor)
     with later(hours=5):
         assert exception_escalate_overdue_task() == 0
     assert escalations(order) == []
@@ -117,9 +130,7 @@ def test_escalating_a_resolved_or_missing_exception_does_nothing(
 ):
     order = short_order()
     problem = order.exceptions.get()
-    exception_resolve(
-        exception=problem, actor=processor, resolution="x", customer_informed=False
-    )
+    settle(order, processor)
     assert exception_escalate(exception_id=problem.pk) is False
     assert exception_escalate(exception_id=problem.pk + 1000) is False
     assert OrderException.objects.get(pk=problem.pk).escalated_at is None

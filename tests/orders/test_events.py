@@ -235,7 +235,9 @@ def _add_step(w):
 
 def _resolve(w):
     order = w.short()
-    problem = order.exceptions.get()
+    problem = exception_raise(
+        order=order, actor=w.processor, kind="duplicate", found="Same PO as SO-1"
+    )
     return order, lambda: exception_resolve(
         exception=problem, actor=w.processor, resolution="x", customer_informed=True
     )

@@ -30,6 +30,7 @@ from orders.services import (
     shipment_record_delivery,
     verification_run,
 )
+from tests.conftest import DECLINE_CARD
 from tests.factories import OrderFactory
 
 S = Order.Status
@@ -644,3 +645,54 @@ def test_check_rerun_refuses_an_unknown_check_and_a_dispatcher(
     with pytest.raises(OrderPermissionError):
         check_rerun(order=order, kind=Check.Kind.STOCK, actor=dispatcher)
     assert not order.checks.filter(rerun=True).exists()
+
+
+@pytest.mark.parametrize(
+    ("card", "kind", "where"),
+    [
+        (None, OrderException.Kind.OUT_OF_STOCK, "record the customer's choice"),
+        (DECLINE_CARD, OrderException.Kind.PAYMENT_DECLINED, "payment page"),
+    ],
+)
+def test_an_exception_with_its_own_steps_cannot_be_closed_with_a_note(
+    receive, stocked_product, processor, card, kind, where
+):
+    # given an order held by a short line, or by a declined card
+    product = stocked_product(0 if kind == OrderException.Kind.OUT_OF_STOCK else 5)
+    extra = {"card": card} if card else {}
+    order = verification_run(
+        order_id=receive([(product.code, 2)], **extra).pk, worker="w"
+    )
+    problem = order.exceptions.get(kind=kind)
+    # when someone tries to resolve it with only a note
+    with pytest.raises(OrderRuleError, match=where):
+        exception_resolve(
+            exception=problem,
+            actor=processor,
+            resolution="Sorted it",
+            customer_informed=True,
+        )
+    # then it is still open and the order still held
+    assert OrderException.objects.get(pk=problem.pk).status == "open"
+    assert Order.objects.get(pk=order.pk).status == Order.Status.ON_HOLD
+
+
+def test_a_short_line_dealt_with_another_way_lets_a_note_close_its_exception(
+    receive, stocked_product, processor
+):
+    # given a short line the processor cancelled (the rest of the order stays)
+    short, plenty = stocked_product(0), stocked_product(10)
+    order = verification_run(
+        order_id=receive([(short.code, 2), (plenty.code, 1)]).pk, worker="w"
+    )
+    line_cancel(line=order.lines.get(line_number=1), actor=processor, reason="Gone")
+    # when its out-of-stock exception is resolved with a note
+    problem = order.exceptions.get(kind=OrderException.Kind.OUT_OF_STOCK)
+    exception_resolve(
+        exception=problem,
+        actor=processor,
+        resolution="Line cancelled",
+        customer_informed=True,
+    )
+    # then it is resolved and the order can go ahead
+    assert Order.objects.get(pk=order.pk).status == Order.Status.VERIFIED

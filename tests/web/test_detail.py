@@ -122,10 +122,14 @@ def test_order_page_shows_short_line_actions_to_a_processor(
     exception = order.exceptions.get()
     assert reverse("orders:stock_exception", args=[order.pk, exception.pk]) in html
     assert reverse("orders:line_cancel", args=[order.pk, short.pk]) not in html
-    # And the open exception is shown, with forms to add a step and resolve it
+    # And the open exception is shown, with a form to add a step; it is resolved
+    # by the customer's choice, not by a note, so no plain resolve form is offered
     assert "1 open exception" in html
     assert reverse("orders:exception_add_step", args=[order.pk, exception.pk]) in html
-    assert reverse("orders:exception_resolve", args=[order.pk, exception.pk]) in html
+    assert (
+        reverse("orders:exception_resolve", args=[order.pk, exception.pk]) not in html
+    )
+    assert "To resolve it, record the customer&#x27;s choice" in html
 
 
 def test_order_page_hides_processing_buttons_from_a_dispatcher(

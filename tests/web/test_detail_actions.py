@@ -632,17 +632,22 @@ def test_add_step_to_another_orders_exception_is_404(
 
 
 def test_resolve_links_the_communication_and_releases_the_order(
-    client, processor, held_order
+    client, processor, verified_order
 ):
-    # Given a held order, and a call telling the customer of its short line
-    order = held_order()
-    exception = order.exceptions.get()
+    # Given an order held for a possible duplicate, and the call that settled it
+    order = verified_order()
+    exception = exception_raise(
+        order=order,
+        actor=processor,
+        kind="duplicate",
+        found="Same lines as last week's order",
+    )
     call = communication_record(
         order=order,
         actor=processor,
         channel="phone",
         purpose="exception_notice",
-        content="Told them of the backorder",
+        content="They do want a second delivery",
         outcome="reached",
     )
     order.refresh_from_db()
@@ -653,7 +658,7 @@ def test_resolve_links_the_communication_and_releases_the_order(
         "orders:exception_resolve",
         order,
         {
-            "resolution": "Backordered with the customer's agreement",
+            "resolution": "Not a duplicate: the customer wants both",
             "customer_informed": "yes",
             "communication": call.pk,
         },
@@ -874,11 +879,13 @@ def test_log_call_twice_from_the_same_page_records_one_call(
 
 
 def test_bad_input_reshows_the_page_with_the_message_next_to_the_field(
-    client, processor, held_order
+    client, processor, verified_order
 ):
-    # Given an order on hold with an open out-of-stock exception
-    order = held_order()
-    problem = order.exceptions.get()
+    # Given an order on hold with an open exception a note can resolve
+    order = verified_order()
+    problem = exception_raise(
+        order=order, actor=processor, kind="quantity", found="Ten times the usual"
+    )
     client.force_login(processor)
     # When a resolution is posted without saying how it was resolved
     response = post(
@@ -896,5 +903,26 @@ def test_bad_input_reshows_the_page_with_the_message_next_to_the_field(
     assert details_tag.endswith(" open")
     assert "invalid-feedback" in html[form_at:]
     # and nothing changed
+    problem.refresh_from_db()
+    assert problem.status == OrderException.Status.OPEN
+
+
+def test_resolving_an_out_of_stock_exception_with_a_note_is_refused(
+    client, processor, held_order
+):
+    # Given an order held by a short line (the customer has not been asked)
+    order = held_order()
+    problem = order.exceptions.get()
+    client.force_login(processor)
+    # When a hand-made resolve form is posted for it
+    response = post(
+        client,
+        "orders:exception_resolve",
+        order,
+        {"resolution": "Sorted", "customer_informed": "yes"},
+        problem.pk,
+    )
+    # Then the page says which steps resolve it, and nothing changed
+    assert "record the customer's choice" in said(response)
     problem.refresh_from_db()
     assert problem.status == OrderException.Status.OPEN
