@@ -33,6 +33,7 @@ from .lifecycle import (
     order_save,
 )
 from .payments import (
+    _authorisation,
     payment_refund,
     payment_void_live_authorisations,
     refund_position,
@@ -587,3 +588,27 @@ def order_refund(
             content=content,
         )
     return payment
+
+
+def payment_follow_total(*, order: Order, actor) -> Check | None:
+    """Authorise a card order's new total after it changed before confirmation.
+
+    A substitute at a different price leaves the card authorised for the old total,
+    and a capture for more than was authorised would fail at dispatch. Where the
+    payment check can still run, the standing authorisation is voided and the new
+    total authorised (a decline puts the order on hold, as at verification).
+    Returns the re-run check, or None when nothing needed doing.
+    """
+    order = Order.objects.select_related("customer").get(pk=order.pk)
+    if order.payment_method != Order.PaymentMethod.CARD:
+        return None
+    if order.status not in (S.VERIFIED, S.ON_HOLD):
+        return None
+    standing = _authorisation(order)
+    if standing is None or standing.amount == order.gross_total:
+        return None
+    with transaction.atomic():
+        order = order_lock(order, order.version)
+        payment_void_live_authorisations(order=order, actor=actor)
+        order_save(order, [])
+    return _payment_rerun(order=order, actor=actor, expected_version=order.version)

@@ -28,6 +28,7 @@ from .lifecycle import (
     order_save,
 )
 from .order_exceptions import cancel_locked_line, lock_open_exception
+from .payment_recovery import payment_follow_total
 from .receipt import order_totals
 
 H = OrderException.Handling
@@ -279,7 +280,6 @@ def _substitute(order, line, actor, product: Product | None, extra: dict) -> str
     )
 
 
-@transaction.atomic
 def out_of_stock_handle(
     *,
     exception: OrderException,
@@ -299,8 +299,38 @@ def out_of_stock_handle(
     customer said; it came in `communication` (a call answered or a reply
     received), or by `agreement_channel`, for which an inbound communication is
     recorded. The exception is resolved with both, and the order comes off hold
-    when nothing else is open. Returns the resolved exception.
+    when nothing else is open. A substitute that changes a card order's total has
+    the new total authorised (after the change commits: a gateway call). Returns
+    the resolved exception.
     """
+    resolved = _out_of_stock_settle(
+        exception=exception,
+        actor=actor,
+        option=option,
+        agreement=agreement,
+        agreement_channel=agreement_channel,
+        communication=communication,
+        substitute_product=substitute_product,
+        expected_version=expected_version,
+    )
+    if option == H.SUBSTITUTE:
+        payment_follow_total(order=resolved.order, actor=actor)
+    return resolved
+
+
+@transaction.atomic
+def _out_of_stock_settle(
+    *,
+    exception: OrderException,
+    actor,
+    option: str,
+    agreement: str,
+    agreement_channel: str = "",
+    communication: Communication | None = None,
+    substitute_product: Product | None = None,
+    expected_version: int | None = None,
+) -> OrderException:
+    """out_of_stock_handle's change, in one transaction."""
     ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR)
     if option not in OPTIONS:
         raise OrderRuleError(

@@ -23,7 +23,7 @@ from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 
 from accounts.models import Role
-from customers.validators import is_uk_phone
+from customers.validators import is_uk_phone, is_uk_postcode
 from inventory.models import Product, StockLevel
 from inventory.services import ReservationRequest, stock_reserve
 
@@ -54,7 +54,6 @@ CHECK_SEQUENCE = [
     K.DATE,
     K.PAYMENT,
 ]
-UK_POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$")
 # A quantity this many times the customer's usual for the product is queried.
 UNUSUAL_QUANTITY_FACTOR = 10
 UNUSUAL_QUANTITY_MIN_HISTORY = 3
@@ -77,10 +76,6 @@ class Finding:
 
 def _active_lines(order: Order) -> list[OrderLine]:
     return [line for line in order.lines.select_for_update() if line.is_active]
-
-
-def _postcode_valid(value: str) -> bool:
-    return bool(UK_POSTCODE.match(" ".join(value.upper().split())))
 
 
 def _contact_detail_problems(customer) -> list[str]:
@@ -106,7 +101,7 @@ def _contact_detail_problems(customer) -> list[str]:
             f"The customer's phone number {customer.phone!r} is not a valid UK phone "
             "number."
         )
-    if customer.postcode and not _postcode_valid(customer.postcode):
+    if customer.postcode and not is_uk_postcode(customer.postcode):
         found.append(
             f"The customer's postcode {customer.postcode!r} is not a valid UK postcode."
         )
@@ -119,7 +114,7 @@ def _delivery_address_problems(order: Order) -> list[str]:
         found.append("The delivery address is missing.")
     if not order.delivery_postcode.strip():
         found.append("The delivery postcode is missing.")
-    elif not _postcode_valid(order.delivery_postcode):
+    elif not is_uk_postcode(order.delivery_postcode):
         found.append(
             f"The delivery postcode {order.delivery_postcode!r} is not a valid UK "
             "postcode."
@@ -757,14 +752,36 @@ def _resolve_after_passing_rerun(order: Order, check: Check, actor, worker) -> N
         status=OrderException.Status.OPEN, check_record__kind=check.kind
     )
     how = "re-run" if check.rerun else f"round {check.round}"
+    # A round started by an amendment: the amendment corrected it, and said whether
+    # (and how) the customer was told.
+    amended = (
+        None
+        if check.rerun or not open_for_kind.exists()
+        else order.events.filter(
+            kind=OrderEvent.Kind.AMENDED, data__revision=order.revision
+        ).first()
+    )
+    told = bool(amended and amended.data.get("customer_told"))
+    communication = (
+        order.communications.filter(pk=amended.data.get("communication_id")).first()
+        if amended and amended.data.get("communication_id")
+        else None
+    )
     for exception in open_for_kind:
         exception_mark_resolved(
             order=order,
             exception=exception,
             actor=actor,
-            resolution=f"{check.get_kind_display()}: {how} passed.",
-            customer_informed=False,
+            resolution=(
+                f"Corrected by amendment (revision {order.revision}): "
+                f"{amended.data.get('reason', '')}"
+                if amended
+                else f"{check.get_kind_display()}: {how} passed."
+            ),
+            customer_informed=told,
+            communication=communication,
             worker=worker,
+            handling=OrderException.Handling.CORRECTED if amended else "",
         )
     order_release_if_clear(order=order, actor=actor)
 

@@ -133,8 +133,17 @@ def event_summary(event: OrderEvent) -> str:
         return " · ".join(p for p in parts if p)
     if kind == K.CONFIRMED:
         return f"Delivery promised for {data.get('promised_date', '')}"
+    if kind == K.LINE_BACKORDERED and data.get("partial"):
+        return (
+            f"Line {data.get('line')}: {data.get('reserved')} to go now, "
+            f"{data.get('waiting')} on {data.get('restock_date')} (part shipment)"
+        )
     if kind == K.LINE_BACKORDERED:
         return f"Line {data.get('line')} until {data.get('restock_date')}"
+    if kind == K.STOCK_RELEASED:
+        return "Released: " + ", ".join(
+            f"line {x.get('line')} × {x.get('quantity')}" for x in data.get("lines", [])
+        )
     if kind == K.LINE_CANCELLED:
         return f"Line {data.get('line')}: {data.get('reason', '')}"
     if kind == K.LINE_SUBSTITUTED:

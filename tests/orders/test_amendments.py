@@ -319,7 +319,11 @@ def test_correcting_an_unknown_code_resolves_the_unknown_product_exception(
     assert (line.status, line.quantity_reserved) == (L.RESERVED, 2)
     problem.refresh_from_db()
     assert problem.status == OrderException.Status.RESOLVED
-    assert problem.resolution == "Product codes exist and are active: round 2 passed."
+    assert problem.resolution == (
+        "Corrected by amendment (revision 2): Customer confirmed the code is ABC-1234."
+    )
+    assert problem.handling == OrderException.Handling.CORRECTED
+    assert problem.customer_informed is True  # as the amendment recorded
     assert order.status == S.VERIFIED
     # and the correction is noted on the exception, and in the trail
     (step,) = problem.steps.all()

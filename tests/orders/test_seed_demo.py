@@ -11,6 +11,7 @@ from django.test import RequestFactory, override_settings
 
 from accounts.models import Role, User
 from customers.models import ContactChannel, Customer
+from customers.validators import UK_POSTCODE
 from inventory.models import PRODUCT_CODE_PATTERN, Product, StockLevel, StockMovement
 from inventory.selectors import stock_ledger_mismatches
 from orders.models import (
@@ -22,7 +23,6 @@ from orders.models import (
     OrderLine,
     Shipment,
 )
-from orders.services.verification import UK_POSTCODE
 
 ROLES = [role.value for role in Role]
 S, X = Order.Status, OrderException.Kind

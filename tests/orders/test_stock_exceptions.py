@@ -343,6 +343,37 @@ def test_substitute_replaces_the_line_reserves_it_and_recomputes_the_totals(
     assert_stock_invariants()
 
 
+def test_a_pricier_substitute_has_the_card_authorised_for_the_new_total(
+    short_order, processor, stocked_product
+):
+    # given a card order authorised for its total, with a short line of pens
+    order = short_order()
+    authorised = order.payments.get(operation="authorise")
+    assert authorised.amount == order.gross_total
+    black = stocked_product(20, name="Black ballpoint pen", unit_price=Decimal("12.50"))
+    # when the customer agrees to dearer black pens instead
+    handle(order, processor, H.SUBSTITUTE, substitute_product=black)
+    # then the old authorisation is voided and the new total authorised, so the
+    # capture at dispatch is within what the card holds
+    order.refresh_from_db()
+    voids = order.payments.filter(operation="void", status="voided")
+    assert [v.amount for v in voids] == [authorised.amount]
+    latest = order.payments.filter(operation="authorise").latest("pk")
+    assert (latest.status, latest.amount) == ("authorised", order.gross_total)
+    assert order.gross_total > authorised.amount
+    assert order.status == S.VERIFIED
+
+
+def test_a_substitute_at_the_same_price_keeps_the_authorisation(
+    short_order, processor, stocked_product
+):
+    order = short_order()
+    black = stocked_product(20, name="Black ballpoint pen", unit_price=Decimal("10.00"))
+    handle(order, processor, H.SUBSTITUTE, substitute_product=black)
+    assert order.payments.filter(operation="authorise").count() == 1
+    assert not order.payments.filter(operation="void").exists()
+
+
 def test_substitute_gives_back_stock_held_for_the_original(
     short_order, processor, stocked_product, live_pool
 ):
