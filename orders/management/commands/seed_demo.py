@@ -44,9 +44,13 @@ from orders.services import (
     order_receive,
     order_record_follow_up,
     order_start_fulfilment,
+    out_of_stock_handle,
     shipment_record_delivery,
     verification_run,
 )
+from orders.services.amendments import LineChange, order_amend
+from orders.services.corrections import price_keep_approve
+from orders.tasks import exception_escalate_overdue_task
 
 from ._demo_data import ACCOUNTS, CUSTOMERS, ORDERS, PRODUCTS, DemoOrder
 
@@ -127,6 +131,9 @@ class DemoLoader:
         for spec in ORDERS:
             timeline.add(self._received_at(spec), self._story(spec))
         timeline.run()
+        # What beat does every minute once `make run` is up: out-of-stock problems
+        # left open too long go to the supervisors' Escalated queue.
+        exception_escalate_overdue_task()
 
     # --- Setting up: people, catalogue, stock, customers --------------------------
 
@@ -223,6 +230,8 @@ class DemoLoader:
             # The checks passed: what leads to the cancellation (the customer's call)
             # happens where the story stops, not after the checks.
             yield from self._work_on(order, spec)
+        if spec.amend:
+            yield from self._amend(order, spec)
         if spec.cancel_reason:
             yield later(minutes=10)
             order_cancel(
@@ -303,6 +312,26 @@ class DemoLoader:
                 agreement=spec.contacts[-1].text.format(**texts),
                 communication=communication,
             )
+        elif spec.action in ("substitute", "partial"):
+            out_of_stock_handle(
+                exception=exception,
+                actor=processor,
+                option=(
+                    OrderException.Handling.SUBSTITUTE
+                    if spec.action == "substitute"
+                    else OrderException.Handling.PARTIAL_SHIPMENT
+                ),
+                agreement=spec.contacts[-1].text.format(**texts),
+                communication=communication,
+                substitute_product=Product.objects.filter(code=spec.substitute).first(),
+            )
+        elif spec.action == "approve_price":
+            yield later(minutes=20)
+            price_keep_approve(
+                exception=exception,
+                actor=self.users["supervisor"],
+                note=spec.resolution.format(**texts),
+            )
         elif spec.action == "cancel_line":
             line_cancel(line=exception.line, actor=processor, reason=spec.action_reason)
         if spec.resolution:
@@ -315,6 +344,37 @@ class DemoLoader:
                     customer_informed=communication is not None,
                     communication=communication,
                 )
+
+    def _amend(self, order: Order, spec: DemoOrder) -> Story:
+        """The customer changes a confirmed order: amend, check, confirm afresh."""
+        processor = self.users["processor"]
+        yield later(hours=3)
+        contact = spec.amend_contact
+        call = communication_record(
+            order=order,
+            actor=processor,
+            channel=contact.channel,
+            purpose=contact.purpose,
+            content=contact.text,
+            outcome=contact.outcome,
+            direction=contact.direction,
+        )
+        lines = {line.line_number: line.pk for line in order.lines.all()}
+        order_amend(
+            order=order,
+            actor=processor,
+            reason=contact.text,
+            line_changes={
+                lines[number]: LineChange(quantity=quantity)
+                for number, quantity in spec.amend
+            },
+            customer_told=True,
+            communication=call,
+        )
+        yield later(minutes=2)
+        verification_run(order_id=order.pk, worker=WORKER)
+        yield later(minutes=20)
+        order_confirm(order=order, actor=processor, promised_date=self._promise(order))
 
     def _restock(self, exception: OrderException | None) -> str:
         if exception is None or exception.line is None:

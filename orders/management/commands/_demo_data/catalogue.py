@@ -66,7 +66,9 @@ PRODUCTS = (
     DemoProduct("ENV-0405", "Parcel tape, brown, 48 mm × 66 m, pack of 6", "6.90", 100),
     # Ink and toner
     DemoProduct("INK-0501", "Mono laser toner, black, high yield (26)", "89.00", 25),
-    DemoProduct("INK-0502", "Colour laser toner set, CMY (410)", "214.00", 3),
+    DemoProduct(
+        "INK-0502", "Colour laser toner set, CMY (410)", "214.00", 3, restock_in_days=4
+    ),
     DemoProduct("INK-0503", "Inkjet cartridge, black (302)", "17.49", 60),
     DemoProduct("INK-0504", "Laser drum unit (12)", "64.00", 0, restock_in_days=6),
     # Catering: most food is zero-rated; chocolate biscuits and water are not.

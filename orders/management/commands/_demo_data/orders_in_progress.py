@@ -9,6 +9,53 @@ X = OrderException.Kind
 CH = Communication.Channel
 
 IN_PROGRESS = (
+    DemoOrder(  # padded envelopes out with no date: the customer takes C4 instead
+        "baxter",
+        (("ENV-0404", 2), ("PAP-0001", 5)),
+        S.CONFIRMED,
+        received=(2, "11:40"),
+        problems=(X.OUT_OF_STOCK,),
+        contacts=(
+            Contact(
+                CH.PHONE,
+                "Rang Chloe: the size D padded envelopes are out of stock with no "
+                "date. She is happy to have the C4 board-backed envelopes (ENV-0402) "
+                "at £24.99 a box instead.",
+            ),
+        ),
+        action="substitute",
+        substitute="ENV-0402",
+    ),
+    DemoOrder(  # 3 of 5 toner sets in stock: the 3 go now, the other 2 on restock
+        "khan",
+        (("INK-0502", 5),),
+        S.FULFILLING,
+        received=(2, "09:05"),
+        problems=(X.OUT_OF_STOCK,),
+        contacts=(
+            Contact(
+                CH.PHONE,
+                "Rang Imran: we have 3 of the 5 colour toner sets now and the rest "
+                "on {restock}. He wants the 3 straight away and the 2 when they come.",
+            ),
+        ),
+        action="partial",
+        partial=((1, 3),),
+    ),
+    DemoOrder(  # confirmed, then the customer asks for more pens: amended
+        "cole",
+        (("PAP-0001", 10), ("PEN-0101", 2)),
+        S.CONFIRMED,
+        received=(1, "14:10"),
+        amend=((2, 4),),
+        amend_contact=Contact(
+            CH.PHONE,
+            "Jasmine rang: could we make it 4 boxes of black pens, not 2? Told her "
+            "the new total and that we would send a fresh confirmation.",
+            direction=Communication.Direction.INBOUND,
+            purpose=Communication.Purpose.QUERY,
+        ),
+    ),
     DemoOrder(
         "fraser",
         (("BKS-0804", 2), ("WEL-0901", 3), ("PAP-0001", 10)),
@@ -112,6 +159,7 @@ IN_PROGRESS = (
                 "Rang Priya to confirm we will charge the quoted £8.75 a ream.",
             ),
         ),
+        action="approve_price",
         resolution="Quoted price (Q-20417) honoured, approved by the supervisor.",
         resolved_by="supervisor",
     ),

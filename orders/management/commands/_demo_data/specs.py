@@ -123,7 +123,11 @@ class DemoOrder:
     # Work on the (first) open exception: steps, contacts, an action, the outcome.
     steps: tuple[str, ...] = ()
     contacts: tuple[Contact, ...] = ()
-    action: str = ""  # "backorder" or "cancel_line": the exception's line
+    # What was done about the (first) open exception: "backorder", "substitute",
+    # "partial" (part shipment) or "cancel_line" on its line, with the customer's
+    # agreement in the last contact; or "approve_price" (a supervisor keeps it).
+    action: str = ""
+    substitute: str = ""  # the product code the customer agreed to instead
     action_reason: str = ""
     resolution: str = ""
     resolved_by: str = "processor"
@@ -133,6 +137,10 @@ class DemoOrder:
     carrier: str = ""
     proof: str = ""
     follow_ups: tuple[FollowUp, ...] = ()
+    # Amended once confirmed: {line number: new quantity}, why, and the call that
+    # asked for it; then checked again and confirmed afresh.
+    amend: tuple[tuple[int, int], ...] = ()
+    amend_contact: Contact | None = None
 
     @property
     def stop(self) -> str:
