@@ -39,6 +39,8 @@ from orders.services import (
 from tests.conftest import APPROVE_CARD
 from tests.factories import CustomerFactory
 
+from .invariants import assert_stock_invariants
+
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREAD_DEADLINE_SECONDS = 60
@@ -126,6 +128,13 @@ def role_groups(transactional_db):
     (the roles migration made them; a flush does not re-run it)."""
     for role in Role.values:
         Group.objects.get_or_create(name=role)
+
+
+@pytest.fixture(autouse=True)
+def invariants_hold(transactional_db):
+    """After every concurrency test: the ledger and the reservations agree."""
+    yield
+    assert_stock_invariants()
 
 
 @pytest.fixture
