@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from inventory.models import StockLevel
 from orders.models import Order, OrderException, OrderLine
 from orders.services import verification_run
+from orders.tasks import exception_escalate_overdue_task
 from tests.factories import CustomerFactory
 
 
@@ -142,4 +143,33 @@ def test_dispatcher_books_goods_in_and_sees_the_orders_now_ready(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Verified")
     assert Order.objects.get(pk=order.pk).lines.get(line_number=1).status == "reserved"
     axe.assert_clean()
+    console.assert_clean()
+
+
+def test_supervisor_finds_an_escalated_out_of_stock_order_in_their_queue(
+    page, base, axe, sign_in, console, shot, supervisor, held_for_toner
+):
+    # An out-of-stock problem left open past its target is escalated by beat.
+    order, _, _ = held_for_toner
+    OrderException.objects.filter(order=order).update(
+        opened_at=timezone.now() - timedelta(hours=5)
+    )
+    assert exception_escalate_overdue_task() == 1
+    sign_in(supervisor)
+
+    # The supervisor's queues include Escalated, with the order in it.
+    page.goto(f"{base}/orders/queues/escalated/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Escalated")
+    row = page.get_by_role("row").filter(has_text=order.reference)
+    expect(row).to_contain_text("Out of stock")
+    expect(row).to_contain_text("escalated")
+    shot("escalated-queue")
+    axe(page, context="escalated queue")
+
+    # The order page says when it was escalated.
+    row.get_by_role("link", name=order.reference).click()
+    expect(page.locator(".exception-open, .exception")).to_contain_text(
+        "To a supervisor at"
+    )
+    axe(page, context="order page with an escalated exception")
     console.assert_clean()
