@@ -159,6 +159,21 @@ class GoodsInForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    next_restock_date = forms.DateField(
+        label="Next delivery expected",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty if no further delivery is due: the product's "
+        "expected date is replaced by this one.",
+        error_messages={"invalid": "Enter a date, for example 28/11/2026."},
+    )
+
+    def clean_next_restock_date(self):
+        day = self.cleaned_data["next_restock_date"]
+        if day is not None and day <= timezone.localdate():
+            raise forms.ValidationError("The next delivery date must be after today.")
+        return day
+
     # One per form shown: a second submit of the same form books nothing.
     token = forms.UUIDField(
         widget=forms.HiddenInput,

@@ -6,9 +6,11 @@ first line the delivery cannot fill, so a later order never jumps the queue.
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from accounts.models import Role
 from inventory import services as stock
@@ -119,6 +121,7 @@ def restock_receive(
     reference: str = "",
     note: str = "",
     submission_token: uuid.UUID | None = None,
+    next_restock_date: date | None = None,
 ) -> RestockResult:
     """Book goods in and reserve them for the lines waiting for them, oldest first.
 
@@ -128,10 +131,15 @@ def restock_receive(
     Returns what was reserved for each order and which orders can now be
     confirmed or shipped. With a submission_token (the goods-in form's one-time
     token) the same person's second submit of the same form raises IntegrityError.
+    The delivery that was expected has come: the product's restock date becomes
+    next_restock_date (None: no further delivery known), so no later backorder is
+    promised on a date that has passed.
     """
     ensure_role(actor, Role.DISPATCHER, Role.SUPERVISOR)
     if quantity < 1:
         raise OrderRuleError("Enter a quantity received of at least 1.")
+    if next_restock_date is not None and next_restock_date <= timezone.localdate():
+        raise OrderRuleError("The next delivery date must be after today.")
     if submission_token is not None:
         # First, before any lock: a second submit of the same goods-in form waits
         # here for the first to commit, then fails with IntegrityError, booking
@@ -148,6 +156,9 @@ def restock_receive(
         actor=actor,
         reference=reference,
         note=note,
+    )
+    stock.stock_set_restock_date(
+        pool=pool, product=product, restock_date=next_restock_date
     )
     touched: dict[int, RestockedOrder] = {}
     filled_short: dict[int, list[OrderLine]] = {}

@@ -173,6 +173,7 @@ def goods_in(request: HttpRequest) -> HttpResponse:
             reference=data["reference"].strip(),
             note=data["note"].strip(),
             submission_token=data["token"],
+            next_restock_date=data["next_restock_date"],
         )
     except IntegrityError:
         # The same form sent twice (a double click): the first booked it in.

@@ -331,3 +331,36 @@ def test_a_processor_cannot_book_goods_in(scarce, processor, live_pool):
 def test_a_supervisor_can_book_goods_in(scarce, supervisor, live_pool):
     restock_receive(pool=live_pool, product=scarce, quantity=1, actor=supervisor)
     assert stock_level(pool=live_pool, product_id=scarce.pk).on_hand == 1
+
+
+def test_booking_in_replaces_the_expected_date_with_the_next_one(
+    scarce, dispatcher, live_pool
+):
+    # given a product expected in 5 days, which arrives early
+    assert stock_level(pool=live_pool, product_id=scarce.pk).restock_date
+    # when it is booked in with no further delivery due
+    restock_receive(pool=live_pool, product=scarce, quantity=3, actor=dispatcher)
+    # then no restock date is left for a later backorder to be promised on
+    assert stock_level(pool=live_pool, product_id=scarce.pk).restock_date is None
+    # and when the next delivery is booked with the one after it known
+    after = timezone.localdate() + timedelta(days=14)
+    restock_receive(
+        pool=live_pool,
+        product=scarce,
+        quantity=3,
+        actor=dispatcher,
+        next_restock_date=after,
+    )
+    assert stock_level(pool=live_pool, product_id=scarce.pk).restock_date == after
+
+
+def test_a_next_delivery_date_in_the_past_is_refused(scarce, dispatcher, live_pool):
+    with pytest.raises(OrderRuleError, match="after today"):
+        restock_receive(
+            pool=live_pool,
+            product=scarce,
+            quantity=3,
+            actor=dispatcher,
+            next_restock_date=timezone.localdate(),
+        )
+    assert stock_level(pool=live_pool, product_id=scarce.pk).on_hand == 0

@@ -165,6 +165,8 @@ def test_booking_in_with_no_order_waiting_says_so(client, dispatcher, scarce):
         ({"quantity": "two"}, "quantity", "Enter a whole number."),
         ({"quantity": "1000000"}, "quantity", "check the quantity"),
         ({"reference": "x" * 61}, "reference", "at most 60 characters"),
+        ({"next_restock_date": "2001-01-01"}, "next_restock_date", "after today"),
+        ({"next_restock_date": "31/02/2030"}, "next_restock_date", "Enter a date"),
     ],
 )
 def test_bad_input_is_shown_next_to_the_field_and_books_nothing(
