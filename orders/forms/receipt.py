@@ -336,7 +336,7 @@ class BaseLineFormSet(BaseFormSet):
         head, _, text = message.partition(":")
         forms_by_number = dict(enumerate(self.filled_forms(), start=1))
         number = head.removeprefix("Line ").strip()
-        form = forms_by_number.get(int(number)) if number.isdigit() else None
+        form = forms_by_number.get(int(number)) if number.isdecimal() else None
         if form is None or not text:
             self._non_form_errors.append(message)
             return

@@ -73,7 +73,7 @@ def _problems(form, rows, formset, refusal: str = "") -> list[Problem]:
 def _exception_being_corrected(order: Order, raw) -> OrderException | None:
     """The open exception named in ?exception= (or the posted field), if valid."""
     raw = str(raw or "")
-    if not raw.isdigit():
+    if not raw.isdecimal():  # "²" is a digit to isdigit(), but not to int()
         return None
     return next(
         (
@@ -144,7 +144,7 @@ def _map_input_errors(form, rows, formset, error: OrderInputError) -> None:
             if field == "lines":
                 head, _, text = message.partition(":")
                 number = head.removeprefix("Line ").strip()
-                row = by_number.get(int(number)) if number.isdigit() else None
+                row = by_number.get(int(number)) if number.isdecimal() else None
                 if row is None or not text:
                     form.add_error(None, message)
                     continue

@@ -124,7 +124,7 @@ def _customer_matches(form: ReceiptForm) -> list[Customer]:
     chosen = (
         form.data.get("customer") if form.is_bound else form.initial.get("customer")
     )
-    if chosen and str(chosen).isdigit() and all(c.pk != int(chosen) for c in matches):
+    if chosen and str(chosen).isdecimal() and all(c.pk != int(chosen) for c in matches):
         matches = list(Customer.objects.filter(pk=int(chosen))) + matches
     return matches
 

@@ -289,7 +289,7 @@ def test_an_unknown_or_resolved_exception_in_the_address_is_ignored(
 ):
     order = verified_order()
     client.force_login(processor)
-    for query in ("?exception=abc", "?exception=999999", "?exception="):
+    for query in ("?exception=abc", "?exception=999999", "?exception=", "?exception=²"):
         response = client.get(amend_url(order, query))
         assert response.status_code == 200
         assert "Correcting:" not in response.content.decode()

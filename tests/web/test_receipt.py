@@ -346,6 +346,8 @@ def assert_refused(response, before) -> str:
             "Choose the customer from the matches, or choose “A new customer”.",
         ),
         ({"customer": "999999"}, "customer", "That customer could not be found."),
+        # A digit to str.isdigit() that int() refuses: a message, not a 500.
+        ({"customer": "²"}, "customer", "That customer could not be found."),
     ],
 )
 def test_bad_order_details_are_refused_next_to_their_field(
