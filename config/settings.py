@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "customers",
     "inventory",
     "orders",
+    "followup",
 ]
 
 MIDDLEWARE = [

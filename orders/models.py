@@ -514,6 +514,14 @@ class Communication(models.Model):
         FOLLOW_UP = "follow_up", "Follow-up"
         CANCELLATION = "cancellation", "Cancellation"
         REFUND = "refund", "Refund"
+        BACKORDER_NOTICE = "backorder_notice", "Backorder notice"
+        SUBSTITUTION_NOTICE = "substitution_notice", "Substitution notice"
+        PARTIAL_NOTICE = "partial_notice", "Partial shipment notice"
+        PAYMENT_PROBLEM = "payment_problem", "Payment problem"
+        DELIVERY_CHECK = "delivery_check", "Delivery check"
+        SATISFACTION_REQUEST = "satisfaction_request", "Satisfaction request"
+        COMPLAINT_ACK = "complaint_ack", "Complaint acknowledgement"
+        COMPLAINT_RESOLUTION = "complaint_resolution", "Complaint resolution"
         OTHER = "other", "Other"
 
     class Outcome(models.TextChoices):
@@ -524,6 +532,7 @@ class Communication(models.Model):
         REACHED = "reached", "Spoke to the customer"
         VOICEMAIL = "voicemail", "Left a voicemail"
         NO_ANSWER = "no_answer", "No answer"
+        CALL_BACK = "call_back", "Asked to be called back"
         RECEIVED = "received", "Received from the customer"
 
     order = models.ForeignKey(
@@ -542,6 +551,16 @@ class Communication(models.Model):
     )
     at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    call_back_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the customer asked to be called back."
+    )
+    large_print = models.BooleanField(
+        default=False, help_text="Sent in the large-print variant."
+    )
+    channel_override_reason = models.TextField(
+        blank=True,
+        help_text="Why a channel other than the customer's preference was used.",
+    )
 
     class Meta:
         ordering = ["order", "at", "pk"]
@@ -760,3 +779,36 @@ class GoodsInSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"Goods-in form {self.token}"
+
+
+class MessageTemplate(models.Model):
+    """A supervisor's wording for one purpose of message (and its large-print form).
+
+    Where none is saved, the built-in wording in orders/message_templates.py is
+    used. Subject and body are Django template text rendered with the order's data.
+    """
+
+    purpose = models.CharField(max_length=20, choices=Communication.Purpose.choices)
+    large_print = models.BooleanField(default=False)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["purpose", "large_print"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purpose", "large_print"], name="one_template_per_purpose"
+            )
+        ]
+
+    def __str__(self) -> str:
+        variant = " (large print)" if self.large_print else ""
+        return f"{self.get_purpose_display()}{variant}"
