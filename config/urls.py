@@ -10,5 +10,6 @@ urlpatterns = [
     path("", home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("orders/", include("orders.urls")),
+    path("followup/", include("followup.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -194,6 +194,7 @@ def event_summary(event: OrderEvent) -> str:
 # -- links to the pages that handle each kind of problem ---------------------------
 
 X = OrderException.Kind
+S_ = Order.Status
 AMEND_KINDS = (
     X.UNKNOWN_PRODUCT,
     X.QUANTITY,
@@ -255,6 +256,20 @@ def order_links(order: Order, actions: set, user) -> list[tuple]:
             _url_or_none("orders:payment", order.pk)
             if user.has_role(*PROCESSING)
             else None,
+        ),
+        (
+            "Contact the customer (from a template, on their channel)",
+            _url_or_none("orders:contact", order.pk) if order.is_open else None,
+        ),
+        (
+            "Record a complaint",
+            _url_or_none("followup:complaint_open", order.pk)
+            if order.status in (S_.DISPATCHED, S_.DELIVERED, S_.FOLLOWED_UP, S_.CLOSED)
+            else None,
+        ),
+        (
+            "Follow-ups and complaints for this order",
+            _url_or_none("followup:order", order.pk),
         ),
         (
             "Earlier revisions of this order",

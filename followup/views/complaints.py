@@ -1,0 +1,3 @@
+"""Complaints: list, open, HEAT steps, remedy, resolution (staff)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The supervisors' service dashboard, its targets and CSV export."""
+
+urlpatterns: list = []

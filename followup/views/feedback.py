@@ -1,0 +1,3 @@
+"""The customer's private feedback page (no account needed)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The follow-up queue and recording a follow-up (staff)."""
+
+urlpatterns: list = []
