@@ -6,6 +6,7 @@ from .views import (
     detail,
     documents,
     fulfilment,
+    messages,
     payment,
     queues,
     receipt,
@@ -24,4 +25,5 @@ urlpatterns = [
     *stock.urlpatterns,
     *corrections.urlpatterns,
     *payment.urlpatterns,
+    *messages.urlpatterns,
 ]
