@@ -236,6 +236,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "orders.tasks.exception_escalate_overdue_task",
         "schedule": 60.0,
     },
+    "schedule-follow-ups": {
+        "task": "followup.tasks.follow_ups_schedule_task",
+        "schedule": 60.0,
+    },
+    "alert-overdue-follow-ups": {
+        "task": "followup.tasks.follow_ups_alert_overdue_task",
+        "schedule": 60.0,
+    },
+    "send-satisfaction-requests": {
+        "task": "followup.tasks.follow_ups_send_requests_task",
+        "schedule": 60.0,
+    },
 }
 
 # --- Order processing -----------------------------------------------------------
@@ -268,6 +280,20 @@ ORDERDESK = {
     # ORDERDESK_OUT_OF_STOCK_ESCALATION=minutes=30.
     "OUT_OF_STOCK_ESCALATION": env.dict(
         "ORDERDESK_OUT_OF_STOCK_ESCALATION", cast={"value": int}, default={"hours": 4}
+    ),
+    # An overdue follow-up alerts its owner at once, then the supervisors if it is
+    # still not recorded this long after (one unit, as for QUEUE_TARGETS).
+    "FOLLOW_UP_SUPERVISOR_AFTER": env.dict(
+        "ORDERDESK_FOLLOW_UP_SUPERVISOR_AFTER",
+        cast={"value": int},
+        default={"working_days": 1},
+    ),
+    # The address customers reach the site at: the feedback link in e-mails.
+    "SITE_URL": env.str("ORDERDESK_SITE_URL", default="http://localhost:8000"),
+    # A complaint's target resolution date: this many working days (Monday to
+    # Friday) after it is opened.
+    "COMPLAINT_TARGET_WORKING_DAYS": env.int(
+        "ORDERDESK_COMPLAINT_TARGET_WORKING_DAYS", default=5
     ),
 }
 
