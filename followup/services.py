@@ -391,7 +391,7 @@ def follow_up_record(
         _open_complaint(
             follow_up=follow_up,
             actor=actor,
-            words=comments.strip(),
+            words=comments.strip() or f"Rated {satisfaction} out of 5.",
             category=complaint_category or "other",
         )
     return follow_up

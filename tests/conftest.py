@@ -12,7 +12,15 @@ from django.utils import timezone
 
 from config.celery import app as celery_app
 from inventory.services import stock_pool_live, stock_receive
-from orders.services import LineInput, order_receive, verification_run
+from orders.services import (
+    LineInput,
+    order_confirm,
+    order_dispatch,
+    order_receive,
+    order_start_fulfilment,
+    shipment_record_delivery,
+    verification_run,
+)
 
 from .factories import CustomerFactory, ProductFactory, UserFactory
 
@@ -103,6 +111,23 @@ def verified_order(receive, stocked_product):
         product = stocked_product(100)
         order = receive([(product.code, quantity)], **fields)
         return verification_run(order_id=order.pk, worker="test-worker")
+
+    return make
+
+
+@pytest.fixture
+def delivered_order(verified_order, processor, dispatcher, tomorrow):
+    """A verified order confirmed, dispatched whole and delivered (status delivered)."""
+
+    def make(**fields):
+        order = verified_order(**fields)
+        order = order_confirm(order=order, actor=processor, promised_date=tomorrow)
+        order = order_start_fulfilment(order=order, actor=dispatcher)
+        shipment = order_dispatch(order=order, actor=dispatcher, carrier="DPD")
+        shipment_record_delivery(shipment=shipment, actor=dispatcher)
+        order.refresh_from_db()
+        assert order.status == order.Status.DELIVERED
+        return order
 
     return make
 

@@ -71,7 +71,11 @@ TRANSITIONS: dict[str, Transition] = {
     "record_follow_up": Transition(
         frozenset({S.DELIVERED}), S.FOLLOWED_UP, (P, V), "followed up"
     ),
-    "close": Transition(frozenset({S.FOLLOWED_UP}), S.CLOSED, (P, V), "closed"),
+    # Delivered: only for a customer who has not agreed to courtesy contact, whose
+    # follow-up is "not needed" (order_close checks).
+    "close": Transition(
+        frozenset({S.DELIVERED, S.FOLLOWED_UP}), S.CLOSED, (P, V), "closed"
+    ),
     # A change to lines, address or date until dispatch: the changed order is
     # checked again (only the checks the change affects) and confirmed afresh.
     "amend": Transition(
@@ -573,17 +577,29 @@ def order_record_follow_up(
 
 @transaction.atomic
 def order_close(*, order: Order, actor, expected_version: int | None = None) -> Order:
-    """Close a followed-up order: the end of its lifecycle."""
+    """Close a followed-up order (or a delivered one needing no follow-up)."""
     order = order_lock(order, expected_version)
     ensure_transition(order, "close", actor)
-    followed_up = order.communications.filter(
-        purpose=Communication.Purpose.FOLLOW_UP, outcome__in=FOLLOW_UP_DONE
-    ).exists()
-    if not followed_up:
-        raise OrderRuleError("Record a follow-up with the customer before closing.")
+    data = {}
+    if order.status == S.DELIVERED:
+        if not closes_without_follow_up(order):
+            raise OrderRuleError("Record a follow-up with the customer before closing.")
+        data["no_follow_up"] = "The customer has not agreed to courtesy contact."
+    else:
+        followed_up = order.communications.filter(
+            purpose=Communication.Purpose.FOLLOW_UP, outcome__in=FOLLOW_UP_DONE
+        ).exists()
+        if not followed_up:
+            raise OrderRuleError("Record a follow-up with the customer before closing.")
     _move(order, S.CLOSED)
-    event_record(order=order, kind=OrderEvent.Kind.CLOSED, actor=actor)
+    event_record(order=order, kind=OrderEvent.Kind.CLOSED, actor=actor, data=data)
     return order
+
+
+def closes_without_follow_up(order: Order) -> bool:
+    """A delivered order whose customer has not agreed to courtesy contact: its
+    follow-up is not needed, so it may close once delivered."""
+    return order.status == S.DELIVERED and not order.customer.consent_to_contact
 
 
 @transaction.atomic

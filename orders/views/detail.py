@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import PROCESSING, STAFF, role_required
@@ -60,8 +61,14 @@ from ..services import (
     order_confirm,
     order_record_follow_up,
 )
+from ..services.lifecycle import closes_without_follow_up
 from ..services.order_exceptions import documented_path
 
+# The follow-up app's kinds, for the timeline (orders does not import followup).
+FOLLOW_UP_KINDS = [
+    ("delivery_check", "Delivery check"),
+    ("satisfaction", "Satisfaction"),
+]
 RERUN_STATUSES = (Order.Status.VERIFYING, Order.Status.VERIFIED, Order.Status.ON_HOLD)
 PAGE_ACTIONS = {"confirm", "cancel", "record_follow_up", "close"}
 FULFILMENT_ACTIONS = {"start_fulfilment", "dispatch", "record_delivery"}
@@ -167,6 +174,31 @@ def event_summary(event: OrderEvent) -> str:
     if kind == K.PAYMENT_METHOD_CHANGED:
         before, after = data.get("before") or {}, data.get("after") or {}
         return f"{before.get('label', '')} → {after.get('label', '')}"
+    if kind == K.FOLLOW_UP_SCHEDULED:
+        if data.get("status") == "cancelled":
+            return f"Not needed: {data.get('reason', '')}"
+        due = parse_datetime(str(data.get("due_at", "")))
+        when = f"{timezone.localtime(due):%d %b %Y %H:%M}" if due else "soon"
+        return f"{_label(FOLLOW_UP_KINDS, data.get('kind'))} due {when}"
+    if kind == K.FOLLOW_UP_OVERDUE:
+        return f"Overdue: {data.get('to', '')} alerted"
+    if kind == K.FEEDBACK_RECEIVED:
+        return f"Satisfaction {data.get('satisfaction')} of 5, by the feedback link"
+    if kind == K.COMPLAINT_OPENED:
+        return f"{str(data.get('category', '')).replace('_', ' ').capitalize()}" + (
+            "; within the 30-day right to reject"
+            if data.get("short_term_right_to_reject")
+            else ""
+        )
+    if kind == K.COMPLAINT_STEP:
+        step = str(data.get("step", "")).replace("_", " ")
+        detail = data.get("remedy") or data.get("owner") or ""
+        return f"{step.capitalize()}{': ' + str(detail) if detail else ''}"
+    if kind == K.COMPLAINT_RESOLVED:
+        satisfied = {True: "satisfied", False: "not satisfied"}.get(
+            data.get("customer_satisfied"), "satisfaction not known"
+        )
+        return f"After {data.get('days_to_resolve')} day(s); customer {satisfied}"
     if kind == K.STOCK_RESERVED and data.get("restock"):
         return "Reserved from a restock: " + ", ".join(
             f"line {x.get('line')}" for x in data.get("lines", [])
@@ -282,6 +314,20 @@ def order_links(order: Order, actions: set, user) -> list[tuple]:
 # -- pages -----------------------------------------------------------------------
 
 
+def _scheduled_follow_up_url(events: list[OrderEvent]) -> str | None:
+    """The page recording the follow-up scheduled after delivery, if one was.
+
+    Read from the trail (FOLLOW_UP_SCHEDULED), so that the follow-up is recorded
+    against its schedule, and orders need not know the follow-up app.
+    """
+    for event in reversed(events):
+        if event.kind == OrderEvent.Kind.FOLLOW_UP_SCHEDULED and (
+            event.data.get("status", "due") == "due"
+        ):
+            return _url_or_none("followup:record", event.data.get("follow_up_id"))
+    return None
+
+
 @require_GET
 @role_required(*STAFF)
 def order_detail(request, pk: int):
@@ -299,7 +345,10 @@ def _render_detail(request, pk: int, bound: dict | None = None, status: int = 20
     def form(slot: str, make: Callable[[], object]):
         return bound.get(slot) or make()
 
+    events = list(order.events.all())
     actions = set(allowed_actions(order, user))
+    if order.status == Order.Status.DELIVERED and not closes_without_follow_up(order):
+        actions.discard("close")  # a follow-up comes first
     earliest = earliest_promise_date(order, timezone.localdate())
     exceptions = list(order.exceptions.all())
     communications = list(order.communications.all())
@@ -380,8 +429,7 @@ def _render_detail(request, pk: int, bound: dict | None = None, status: int = 20
         "prefers_email": order.customer.preferred_channel == "email",
         "call_form": form("call_form", lambda: CallForm(order=order)),
         "events": [
-            {"event": event, "summary": event_summary(event)}
-            for event in order.events.all()
+            {"event": event, "summary": event_summary(event)} for event in events
         ],
         "shipments": list(order.shipments.all()),
         "actions": actions,
@@ -393,6 +441,7 @@ def _render_detail(request, pk: int, bound: dict | None = None, status: int = 20
         "earliest_date": earliest,
         "cancel_form": form("cancel_form", lambda: CancelForm(order=order)),
         "follow_up_form": form("follow_up_form", lambda: FollowUpForm(order=order)),
+        "scheduled_follow_up_url": _scheduled_follow_up_url(events),
         "close_form": form("close_form", lambda: CloseForm(order=order)),
         "fulfil_url": _url_or_none("orders:fulfil", order.pk)
         if fulfilment_role and (actions & FULFILMENT_ACTIONS)

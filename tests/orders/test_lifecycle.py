@@ -244,7 +244,7 @@ def test_refusal_message_says_when_the_action_is_possible(supervisor):
     # then the message says what it is now and when it could be closed
     assert str(refused.value) == (
         f"Order {order.reference} is confirmed; it can be closed only when it is "
-        "followed up."
+        "delivered or followed up."
     )
 
 
@@ -714,6 +714,25 @@ def test_close_refuses_without_a_recorded_follow_up(processor):
     with pytest.raises(OrderRuleError, match="Record a follow-up"):
         order_close(order=order, actor=processor)
     assert Order.objects.get(pk=order.pk).status == S.FOLLOWED_UP
+
+
+def test_a_delivered_order_closes_without_follow_up_only_without_consent(
+    delivered_order, processor
+):
+    # given two delivered orders: one customer agreed to courtesy contact, one not
+    agreed = delivered_order(customer=CustomerFactory(consent_to_contact=True))
+    refused = delivered_order(customer=CustomerFactory(consent_to_contact=False))
+    # when each is closed without a follow-up
+    with pytest.raises(OrderRuleError, match="Record a follow-up"):
+        order_close(order=agreed, actor=processor)
+    closed = order_close(order=refused, actor=processor)
+    # then only the one whose follow-up is not needed closes, and the trail says why
+    assert Order.objects.get(pk=agreed.pk).status == S.DELIVERED
+    assert closed.status == S.CLOSED
+    event = closed.events.get(kind=E.CLOSED)
+    assert event.data == {
+        "no_follow_up": "The customer has not agreed to courtesy contact."
+    }
 
 
 # --- cancel ----------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Complaint pages: the list, opening one from an order, and the HEAT, remedy and
 resolution forms on the complaint's page."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.contrib.messages import get_messages
@@ -19,30 +19,11 @@ from followup.models import Complaint
 from orders.models import Order, OrderEvent
 from orders.services import (
     order_confirm,
-    order_dispatch,
-    order_start_fulfilment,
-    shipment_record_delivery,
 )
 
 
 def said(response) -> str:
     return " ".join(str(m) for m in get_messages(response.wsgi_request))
-
-
-@pytest.fixture
-def delivered_order(verified_order, processor, dispatcher):
-    def make():
-        order = order_confirm(
-            order=verified_order(),
-            actor=processor,
-            promised_date=date.today() + timedelta(days=1),
-        )
-        order = order_start_fulfilment(order=order, actor=dispatcher)
-        shipment = order_dispatch(order=order, actor=dispatcher, carrier="DPD")
-        shipment_record_delivery(shipment=shipment, actor=dispatcher)
-        return Order.objects.get(pk=order.pk)
-
-    return make
 
 
 @pytest.fixture

@@ -11,10 +11,7 @@ from orders.services import (
     communication_record,
     exception_raise,
     order_confirm,
-    order_dispatch,
     order_record_follow_up,
-    order_start_fulfilment,
-    shipment_record_delivery,
 )
 
 from ..factories import CustomerFactory
@@ -36,21 +33,6 @@ def back_to_page(response, order) -> bool:
     return response.status_code == 302 and response["Location"].startswith(
         reverse("orders:detail", args=[order.pk])
     )
-
-
-@pytest.fixture
-def delivered_order(verified_order, processor, dispatcher, tomorrow):
-    def make():
-        order = verified_order()
-        order = order_confirm(order=order, actor=processor, promised_date=tomorrow)
-        order = order_start_fulfilment(order=order, actor=dispatcher)
-        shipment = order_dispatch(order=order, actor=dispatcher, carrier="DPD")
-        shipment_record_delivery(shipment=shipment, actor=dispatcher)
-        order.refresh_from_db()
-        assert order.status == Order.Status.DELIVERED
-        return order
-
-    return make
 
 
 # -- confirm ---------------------------------------------------------------------
@@ -395,7 +377,7 @@ def test_close_is_refused_before_follow_up(client, processor, delivered_order):
     # When it is closed
     response = post(client, "orders:close", order)
     # Then the service says why not and it stays delivered
-    assert "it can be closed only when it is followed up" in said(response)
+    assert "Record a follow-up with the customer before closing." in said(response)
     order.refresh_from_db()
     assert order.status == Order.Status.DELIVERED
 

@@ -56,6 +56,38 @@ K = OrderEvent.Kind
             {"before": {"label": "Card ending 0002"}, "after": {"label": "On account"}},
             "Card ending 0002 → On account",
         ),
+        (
+            K.FOLLOW_UP_SCHEDULED,
+            {"kind": "delivery_check", "due_at": "2026-11-25T10:00:00Z"},
+            "Delivery check due 25 Nov 2026 10:00",
+        ),
+        (
+            K.FOLLOW_UP_SCHEDULED,
+            {"kind": "delivery_check", "status": "cancelled", "reason": "No consent."},
+            "Not needed: No consent.",
+        ),
+        (K.FOLLOW_UP_OVERDUE, {"to": "owner"}, "Overdue: owner alerted"),
+        (
+            K.FEEDBACK_RECEIVED,
+            {"satisfaction": 2},
+            "Satisfaction 2 of 5, by the feedback link",
+        ),
+        (
+            K.COMPLAINT_OPENED,
+            {"category": "wrong_item", "short_term_right_to_reject": True},
+            "Wrong item; within the 30-day right to reject",
+        ),
+        (K.COMPLAINT_STEP, {"step": "heard"}, "Heard"),
+        (
+            K.COMPLAINT_STEP,
+            {"step": "remedy", "remedy": "refund"},
+            "Remedy: refund",
+        ),
+        (
+            K.COMPLAINT_RESOLVED,
+            {"days_to_resolve": 3, "customer_satisfied": True},
+            "After 3 day(s); customer satisfied",
+        ),
     ],
 )
 def test_each_new_event_has_a_readable_summary(kind, data, summary):

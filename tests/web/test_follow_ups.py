@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from followup.models import Complaint, FollowUp
+from followup.services import follow_ups_schedule
 from orders.models import Order
 
 from ..factories import CustomerFactory, OrderFactory, OrderLineFactory
@@ -265,3 +266,32 @@ def test_the_order_follow_ups_page_is_staff_only(client, learner, frozen):
     client.force_login(learner)
     url = reverse("followup:order", args=[item.order.pk])
     assert client.get(url).status_code == 403
+
+
+# --- the order page and the scheduled follow-up ------------------------------------
+
+
+def test_the_order_page_sends_a_scheduled_follow_up_to_its_record_page(
+    client, processor, delivered_order
+):
+    # given a delivered order whose follow-up the scheduler has created
+    order = delivered_order()
+    assert follow_ups_schedule() == 1
+    scheduled = FollowUp.objects.get(order=order)
+    client.force_login(processor)
+    # when the processor opens the order
+    html = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    # then "record the follow-up" leads to that follow-up, not to a separate form
+    # that would leave it due in the queue
+    assert reverse("followup:record", args=[scheduled.pk]) in html
+    assert reverse("orders:record_follow_up", args=[order.pk]) not in html
+
+
+@pytest.mark.parametrize("consent", [True, False])
+def test_close_is_offered_on_a_delivered_order_only_without_consent(
+    client, processor, delivered_order, consent
+):
+    order = delivered_order(customer=CustomerFactory(consent_to_contact=consent))
+    client.force_login(processor)
+    html = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    assert (reverse("orders:close", args=[order.pk]) in html) is not consent
