@@ -23,6 +23,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
@@ -443,40 +444,55 @@ def dashboard(period: Period, group: str = DAY, *, now=None) -> Dashboard:
         user.pk: (user.get_full_name() or user.get_username())
         for user in get_user_model().objects.filter(pk__in=ids)
     }
-    kw = {"period": period, "group": group, "people": people}
+
+    def measure(key, items, *, when, who, figure, missed, extra=None) -> Kpi:
+        """One KPI: its figure over the items, by bucket and by person, and the
+        items that miss the target."""
+        series, persons = _summarise(
+            items,
+            period=period,
+            group=group,
+            people=people,
+            when=when,
+            who=who,
+            figure=figure,
+        )
+        target = goal[key]
+        return Kpi(
+            key=key,
+            label=M(key).label,
+            unit=UNITS[key],
+            target=target,
+            value=figure(items),
+            count=len(items),
+            extra=extra or {},
+            series=series,
+            by_person=persons,
+            breaches=[item for item in items if missed(target, item)],
+        )
+
     kpis = []
 
-    # Hours from receipt to confirmation / dispatch.
+    # Hours from receipt to confirmation / dispatch (median; mean shown too).
     for key, when_attr, who_attr, hours_attr in (
         (M.HOURS_TO_CONFIRM, "confirmed_at", "confirmed_by_id", "hours_to_confirm"),
         (M.HOURS_TO_DISPATCH, "dispatched_at", "dispatched_by_id", "hours_to_dispatch"),
     ):
         items = [f for f in facts if period.contains(getattr(f, when_attr))]
         hours = [getattr(f, hours_attr) for f in items]
-        series, persons = _summarise(
-            items,
-            when=lambda f, a=when_attr: getattr(f, a),
-            who=lambda f, a=who_attr: getattr(f, a),
-            figure=lambda group_items, a=hours_attr: _median(
-                [getattr(f, a) for f in group_items]
-            ),
-            **kw,
+        kpis.append(
+            measure(
+                key,
+                items,
+                when=attrgetter(when_attr),
+                who=attrgetter(who_attr),
+                figure=lambda group_items, a=hours_attr: _median(
+                    [getattr(f, a) for f in group_items]
+                ),
+                missed=lambda target, f, a=hours_attr: not target.met_by(getattr(f, a)),
+                extra={"mean": _mean(hours), "median": _median(hours)},
+            )
         )
-        kpi = Kpi(
-            key=key,
-            label=M(key).label,
-            unit=UNITS[key],
-            target=goal[key],
-            value=_median(hours),
-            count=len(items),
-            extra={"mean": _mean(hours), "median": _median(hours)},
-            series=series,
-            by_person=persons,
-        )
-        kpi.breaches = [
-            f for f in items if not kpi.target.met_by(getattr(f, hours_attr))
-        ]
-        kpis.append(kpi)
 
     # Delivered on or before the promised date.
     delivered = [
@@ -484,83 +500,44 @@ def dashboard(period: Period, group: str = DAY, *, now=None) -> Dashboard:
         for f in facts
         if period.contains(f.delivered_event_at) and f.on_time is not None
     ]
-
-    def on_time_rate(group_items):
-        return _rate(sum(1 for f in group_items if f.on_time), len(group_items))
-
-    series, persons = _summarise(
-        delivered,
-        when=lambda f: f.delivered_event_at,
-        who=lambda f: f.dispatched_by_id,
-        figure=on_time_rate,
-        **kw,
-    )
     kpis.append(
-        Kpi(
-            key=M.ON_TIME,
-            label=M.ON_TIME.label,
-            unit=UNITS[M.ON_TIME],
-            target=goal[M.ON_TIME],
-            value=on_time_rate(delivered),
-            count=len(delivered),
-            series=series,
-            by_person=persons,
-            breaches=[f for f in delivered if not f.on_time],
+        measure(
+            M.ON_TIME,
+            delivered,
+            when=attrgetter("delivered_event_at"),
+            who=attrgetter("dispatched_by_id"),
+            figure=lambda items: _rate(sum(1 for f in items if f.on_time), len(items)),
+            missed=lambda target, f: not f.on_time,
         )
     )
 
     # Right first time: confirmed with no exception ever opened.
     confirmed = [f for f in facts if period.contains(f.confirmed_at)]
-
-    def rft_rate(group_items):
-        return _rate(
-            sum(1 for f in group_items if not f.had_exception), len(group_items)
-        )
-
-    series, persons = _summarise(
-        confirmed,
-        when=lambda f: f.confirmed_at,
-        who=lambda f: f.received_by_id,
-        figure=rft_rate,
-        **kw,
-    )
     kpis.append(
-        Kpi(
-            key=M.RIGHT_FIRST_TIME,
-            label=M.RIGHT_FIRST_TIME.label,
-            unit=UNITS[M.RIGHT_FIRST_TIME],
-            target=goal[M.RIGHT_FIRST_TIME],
-            value=rft_rate(confirmed),
-            count=len(confirmed),
-            series=series,
-            by_person=persons,
-            breaches=[f for f in confirmed if f.had_exception],
+        measure(
+            M.RIGHT_FIRST_TIME,
+            confirmed,
+            when=attrgetter("confirmed_at"),
+            who=attrgetter("received_by_id"),
+            figure=lambda items: _rate(
+                sum(1 for f in items if not f.had_exception), len(items)
+            ),
+            missed=lambda target, f: f.had_exception,
         )
     )
 
     # Follow-ups done out of those due so far in the period.
     due = [f for f in follow_ups if period.contains(f.due_at) and f.due_at <= now]
-
-    def done_rate(group_items):
-        return _rate(
-            sum(1 for f in group_items if f.status == FollowUp.Status.DONE),
-            len(group_items),
-        )
-
-    series, persons = _summarise(
-        due, when=lambda f: f.due_at, who=lambda f: f.owner_id, figure=done_rate, **kw
-    )
     kpis.append(
-        Kpi(
-            key=M.FOLLOW_UP_RATE,
-            label=M.FOLLOW_UP_RATE.label,
-            unit=UNITS[M.FOLLOW_UP_RATE],
-            target=goal[M.FOLLOW_UP_RATE],
-            value=done_rate(due),
-            count=len(due),
-            series=series,
-            by_person=persons,
-            breaches=[f for f in due if f.status != FollowUp.Status.DONE],
+        measure(
+            M.FOLLOW_UP_RATE,
+            due,
+            when=attrgetter("due_at"),
+            who=attrgetter("owner_id"),
+            figure=lambda items: _rate(
+                sum(1 for f in items if f.status == FollowUp.Status.DONE), len(items)
+            ),
+            missed=lambda target, f: f.status != FollowUp.Status.DONE,
         )
     )
 
@@ -570,29 +547,16 @@ def dashboard(period: Period, group: str = DAY, *, now=None) -> Dashboard:
         for f in follow_ups
         if period.contains(f.completed_at) and f.satisfaction is not None
     ]
-
-    def mean_score(group_items):
-        return _mean([f.satisfaction for f in group_items])
-
-    series, persons = _summarise(
-        scored,
-        when=lambda f: f.completed_at,
-        who=lambda f: f.owner_id,
-        figure=mean_score,
-        **kw,
+    kpis.append(
+        measure(
+            M.SATISFACTION,
+            scored,
+            when=attrgetter("completed_at"),
+            who=attrgetter("owner_id"),
+            figure=lambda items: _mean([f.satisfaction for f in items]),
+            missed=lambda target, f: not target.met_by(f.satisfaction),
+        )
     )
-    kpi = Kpi(
-        key=M.SATISFACTION,
-        label=M.SATISFACTION.label,
-        unit=UNITS[M.SATISFACTION],
-        target=goal[M.SATISFACTION],
-        value=mean_score(scored),
-        count=len(scored),
-        series=series,
-        by_person=persons,
-    )
-    kpi.breaches = [f for f in scored if not kpi.target.met_by(f.satisfaction)]
-    kpis.append(kpi)
 
     # Days to resolve complaints resolved in the period.
     resolved = [c for c in complaints if period.contains(c.resolved_at)]
@@ -600,29 +564,17 @@ def dashboard(period: Period, group: str = DAY, *, now=None) -> Dashboard:
     def days(complaint) -> float:
         return (complaint.resolved_at - complaint.opened_at).total_seconds() / 86400
 
-    def mean_days(group_items):
-        return _mean([days(c) for c in group_items])
-
-    series, persons = _summarise(
-        resolved,
-        when=lambda c: c.resolved_at,
-        who=lambda c: c.owner_id,
-        figure=mean_days,
-        **kw,
+    kpis.append(
+        measure(
+            M.COMPLAINT_DAYS,
+            resolved,
+            when=attrgetter("resolved_at"),
+            who=attrgetter("owner_id"),
+            figure=lambda items: _mean([days(c) for c in items]),
+            missed=lambda target, c: not target.met_by(days(c)),
+            extra={"median": _median([days(c) for c in resolved])},
+        )
     )
-    kpi = Kpi(
-        key=M.COMPLAINT_DAYS,
-        label=M.COMPLAINT_DAYS.label,
-        unit=UNITS[M.COMPLAINT_DAYS],
-        target=goal[M.COMPLAINT_DAYS],
-        value=mean_days(resolved),
-        count=len(resolved),
-        extra={"median": _median([days(c) for c in resolved])},
-        series=series,
-        by_person=persons,
-    )
-    kpi.breaches = [c for c in resolved if not kpi.target.met_by(days(c))]
-    kpis.append(kpi)
 
     # Exceptions by kind, and complaints opened (counts: no target).
     kind_labels = dict(OrderException.Kind.choices)
