@@ -112,10 +112,6 @@ class CloseForm(OrderActionForm):
     pass
 
 
-class BackorderForm(OrderActionForm):
-    pass
-
-
 class LineCancelForm(OrderActionForm):
     reason = forms.CharField(
         label="Reason for cancelling the line",
