@@ -38,7 +38,7 @@ from .payments import (
     payment_void_live_authorisations,
     refund_position,
 )
-from .receipt import luhn_valid
+from .receipt import card_number_digits, card_number_problem
 from .verification import _outstanding_on_account, check_rerun, check_run
 
 S = Order.Status
@@ -153,22 +153,12 @@ def card_digits(card_number: str) -> str:
 
     The message never repeats the number.
     """
-    digits = "".join(card_number.split()).replace("-", "")
-
-    def wrong(message: str) -> OrderInputError:
-        return OrderInputError({"card_number": [message]})
-
-    if not digits:
-        raise wrong("Enter the new card number.")
-    if not (digits.isascii() and digits.isdigit()):
-        raise wrong("A card number has only digits (spaces and hyphens are fine).")
-    if not 12 <= len(digits) <= 19:
-        raise wrong(f"A card number has 12 to 19 digits; this one has {len(digits)}.")
-    if not luhn_valid(digits):
-        raise wrong(
-            "This is not a valid card number: check each digit with the customer."
-        )
-    return digits
+    problem = card_number_problem(card_number)
+    if problem:
+        if not card_number.strip():
+            problem = "Enter the new card number."
+        raise OrderInputError({"card_number": [problem]})
+    return card_number_digits(card_number)
 
 
 def _reason(reason: str, what: str) -> str:

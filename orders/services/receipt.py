@@ -34,6 +34,28 @@ class LineInput:
     agreed_price: Decimal | None = None
 
 
+def card_number_problem(card_number: str) -> str | None:
+    """What is wrong with a card number as typed (never repeating it), or None.
+
+    Spaces and hyphens are allowed between the digits.
+    """
+    digits = card_number_digits(card_number)
+    if not digits:
+        return "Enter the card number."
+    # isascii: "²" is a digit to str.isdigit, but not to int().
+    if not (digits.isascii() and digits.isdigit()):
+        return "A card number has only digits (spaces and hyphens are fine)."
+    if not 12 <= len(digits) <= 19:
+        return f"A card number has 12 to 19 digits; this one has {len(digits)}."
+    if not luhn_valid(digits):
+        return "This is not a valid card number: check each digit with the customer."
+    return None
+
+
+def card_number_digits(card_number: str) -> str:
+    return "".join(card_number.split()).replace("-", "")
+
+
 def luhn_valid(number: str) -> bool:
     digits = [int(ch) for ch in number]
     checksum = 0
@@ -141,12 +163,8 @@ def _validate(
             add(field, message)
     if payment_method not in Order.PaymentMethod.values:
         add("payment_method", "Choose how the customer is paying.")
-    if payment_method == Order.PaymentMethod.CARD:
-        digits = card_number.replace(" ", "").replace("-", "")
-        # isascii: "²" is a digit to str.isdigit, but not to int().
-        ascii_digits = digits.isascii() and digits.isdigit()
-        if not (ascii_digits and 12 <= len(digits) <= 19 and luhn_valid(digits)):
-            add("card_number", "Enter a valid card number (12 to 19 digits).")
+    if payment_method == Order.PaymentMethod.CARD and card_number_problem(card_number):
+        add("card_number", "Enter a valid card number (12 to 19 digits).")
     return errors
 
 
@@ -191,7 +209,7 @@ def order_receive(
     )
     if errors:
         raise OrderInputError(errors)
-    card_digits = card_number.replace(" ", "").replace("-", "")
+    card_digits = card_number_digits(card_number)
     order = Order.objects.create(
         customer=customer,
         channel=channel,
