@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_datetime
 from accounts.models import Role
 from orders.exceptions import OrderRuleError
 from orders.models import Communication, Order, OrderEvent
+from orders.services import messages as order_messages
 from orders.services.communications import customer_notify
 from orders.services.events import event_record
 from orders.services.lifecycle import ensure_role, order_lock, order_save
@@ -129,11 +130,6 @@ def _wording(
 ) -> tuple[str, str]:
     """The message's subject and body from the supervisors' templates for the
     purpose, or the plain wording given here if those cannot be used."""
-    try:
-        # The message templates (orders/services/messages.py) are optional here.
-        from orders.services.messages import message_render
-    except ImportError:
-        return fallback
     extra = {
         "complaint": {
             "summary": complaint.customer_words,
@@ -144,7 +140,9 @@ def _wording(
         }
     }
     try:
-        return message_render(order=order, purpose=purpose, extra=extra, sender=actor)
+        return order_messages.message_render(
+            order=order, purpose=purpose, extra=extra, sender=actor
+        )
     except OrderRuleError:
         # A saved wording that cannot be rendered must not stop the complaint.
         return fallback

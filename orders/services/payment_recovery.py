@@ -33,13 +33,13 @@ from .lifecycle import (
     order_save,
 )
 from .payments import (
-    _authorisation,
     payment_refund,
     payment_void_live_authorisations,
     refund_position,
+    standing_authorisation,
 )
 from .receipt import card_number_digits, card_number_problem
-from .verification import _outstanding_on_account, check_rerun, check_run
+from .verification import check_rerun, check_run, outstanding_on_account
 
 S = Order.Status
 X = OrderException.Kind
@@ -65,7 +65,7 @@ class CreditPosition:
 def credit_position(order: Order) -> CreditPosition:
     """The customer's credit limit, what other open account orders owe, and the rest."""
     limit = order.customer.credit_limit
-    outstanding = _outstanding_on_account(order)
+    outstanding = outstanding_on_account(order)
     return CreditPosition(limit, outstanding, limit - outstanding)
 
 
@@ -594,7 +594,7 @@ def payment_follow_total(*, order: Order, actor) -> Check | None:
         return None
     if order.status not in (S.VERIFIED, S.ON_HOLD):
         return None
-    standing = _authorisation(order)
+    standing = standing_authorisation(order)
     if standing is None or standing.amount == order.gross_total:
         return None
     with transaction.atomic():

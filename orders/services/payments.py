@@ -70,7 +70,7 @@ def payment_record(
     return payment
 
 
-def _authorisation(order: Order) -> Payment | None:
+def standing_authorisation(order: Order) -> Payment | None:
     """The latest authorisation still standing (one voided since is passed over)."""
     voided = set(
         order.payments.filter(operation=Payment.Operation.VOID).values_list(
@@ -85,7 +85,7 @@ def _authorisation(order: Order) -> Payment | None:
 
 def payment_capture_for_order(*, order: Order, actor=None) -> Payment | None:
     """Take the authorised card payment (at dispatch). Account orders are invoiced."""
-    authorisation = _authorisation(order)
+    authorisation = standing_authorisation(order)
     if order.payment_method != Order.PaymentMethod.CARD or authorisation is None:
         return None
     key = f"order-{order.pk}-capture-{authorisation.pk}"
@@ -123,7 +123,7 @@ def payment_release_for_order(*, order: Order, actor=None) -> Payment | None:
             idempotency_key=key,
             actor=actor,
         )
-    authorisation = _authorisation(order)
+    authorisation = standing_authorisation(order)
     if authorisation is not None:
         key = f"order-{order.pk}-void-{authorisation.pk}"
         result = gateway.void(

@@ -475,7 +475,7 @@ def _check_date(order: Order, lines, **_) -> Finding:
     return Finding(found, [Problem(X.DELIVERY_DATE, found)])
 
 
-def _outstanding_on_account(order: Order) -> Decimal:
+def outstanding_on_account(order: Order) -> Decimal:
     total = (
         Order.objects.filter(
             customer_id=order.customer_id, payment_method=Order.PaymentMethod.ACCOUNT
@@ -499,7 +499,7 @@ def _check_payment(
         if customer.on_hold:
             found = "The customer's account is on hold."
             return Finding(found, [Problem(X.CREDIT_LIMIT, found)])
-        outstanding = _outstanding_on_account(order)
+        outstanding = outstanding_on_account(order)
         headroom = customer.credit_limit - outstanding
         approved = order.credit_approved_for
         if headroom < order.gross_total <= (approved or Decimal("-1")):
