@@ -42,7 +42,7 @@ from .lifecycle import (
     order_save,
     schedule_verification,
 )
-from .payments import payment_release_for_order
+from .payments import payment_void_live_authorisations
 from .receipt import (
     DEFAULT_VAT_RATE,
     MAX_LINES,
@@ -685,15 +685,11 @@ def order_amend(
 
     # A card authorisation for the old total is given back, so the round's payment
     # check authorises the new one (nothing is captured before the last dispatch).
-    voided, payments_before = None, order.payments.count()
-    if (
-        K.PAYMENT in kinds
-        and order.payment_method == Order.PaymentMethod.CARD
-        and not order.payments.filter(status=Payment.Status.CAPTURED).exists()
-    ):
-        voided = payment_release_for_order(order=order, actor=actor)
-        if order.payments.count() == payments_before:
-            voided = None  # already given back by an earlier amendment
+    voided = None
+    if K.PAYMENT in kinds and order.payment_method == Order.PaymentMethod.CARD:
+        # Every authorisation still holding money (none already given back).
+        voids = payment_void_live_authorisations(order=order, actor=actor)
+        voided = voids[-1] if voids else None
 
     done.record(kinds=kinds, voided=voided)
     event_record(

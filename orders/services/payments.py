@@ -105,10 +105,10 @@ def payment_capture_for_order(*, order: Order, actor=None) -> Payment | None:
 
 
 def payment_release_for_order(*, order: Order, actor=None) -> Payment | None:
-    """On cancellation: refund a captured payment, or void an authorisation."""
+    """On cancellation: refund a captured payment, or void what is authorised."""
     captured = order.payments.filter(status=Payment.Status.CAPTURED).first()
-    gateway = get_gateway(order.gateway)
     if captured is not None:
+        gateway = get_gateway(order.gateway)
         key = f"order-{order.pk}-refund-{captured.pk}"
         result = gateway.refund(
             payment_reference=captured.gateway_reference,
@@ -123,21 +123,8 @@ def payment_release_for_order(*, order: Order, actor=None) -> Payment | None:
             idempotency_key=key,
             actor=actor,
         )
-    authorisation = standing_authorisation(order)
-    if authorisation is not None:
-        key = f"order-{order.pk}-void-{authorisation.pk}"
-        result = gateway.void(
-            authorisation=authorisation.gateway_reference, idempotency_key=key
-        )
-        return payment_record(
-            order=order,
-            operation=Payment.Operation.VOID,
-            result=result,
-            amount=authorisation.amount,
-            idempotency_key=key,
-            actor=actor,
-        )
-    return None
+    voids = payment_void_live_authorisations(order=order, actor=actor)
+    return voids[-1] if voids else None
 
 
 def _void_key(authorisation: Payment) -> str:
