@@ -31,6 +31,18 @@ FOLLOW_UP_OUTCOMES = [
 SATISFACTION = [("", "Not given")] + [(str(n), f"{n} of 5") for n in range(1, 6)]
 
 
+def form_errors_summary(form) -> str:
+    """One line of a form's errors for the page's message: each field's by its
+    label, and the whole form's (or the stale version's) as they are."""
+    parts = []
+    for name, errors in form.errors.items():
+        if name in ("__all__", "version"):
+            parts.extend(errors)
+        else:
+            parts.append(f"{form.fields[name].label}: {' '.join(errors)}")
+    return " ".join(dict.fromkeys(parts))
+
+
 class OrderActionForm(forms.Form):
     """A form acting on one order: carries the version the page was opened at."""
 

@@ -32,6 +32,7 @@ from ..forms.detail import (
     LineCancelForm,
     RerunForm,
     email_template,
+    form_errors_summary,
 )
 from ..models import (
     Check,
@@ -504,16 +505,6 @@ def _form_slots() -> dict:
 FORM_SLOTS = _form_slots()
 
 
-def _form_errors(form) -> str:
-    parts = []
-    for name, errors in form.errors.items():
-        if name in ("__all__", "version"):
-            parts.extend(errors)
-        else:
-            parts.append(f"{form.fields[name].label}: {' '.join(errors)}")
-    return " ".join(dict.fromkeys(parts))
-
-
 def _act(
     request,
     order: Order,
@@ -529,7 +520,7 @@ def _act(
     """
     form = form_class(request.POST, order=order, key=key)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_errors_summary(form))
         slot = FORM_SLOTS.get(form_class)
         if slot:
             bound = {slot + key: form}

@@ -20,6 +20,7 @@ from accounts.models import Role
 from accounts.permissions import PROCESSING, role_required
 
 from ..exceptions import OrderInputError, OrderRuleError
+from ..forms.detail import form_errors_summary
 from ..forms.payment import (
     AccountTermsForm,
     ChangeCardForm,
@@ -116,16 +117,6 @@ def _render(request, order: Order, bound: dict | None = None, status: int = 200)
     return render(request, "orders/order_payment.html", context, status=status)
 
 
-def _form_errors(form) -> str:
-    parts = []
-    for name, errors in form.errors.items():
-        if name in ("__all__", "version"):
-            parts.extend(errors)
-        else:
-            parts.append(f"{form.fields[name].label}: {' '.join(errors)}")
-    return " ".join(dict.fromkeys(parts))
-
-
 def _act(
     request,
     order: Order,
@@ -153,7 +144,7 @@ def _act(
             level, text = outcome(result)
             messages.add_message(request, level, text)
             return redirect(page)
-    messages.error(request, _form_errors(form))
+    messages.error(request, form_errors_summary(form))
     slot = SLOTS[type(form)] + key
     return _render(request, _order(order.pk), bound={slot: form}, status=400)
 
