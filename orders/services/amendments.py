@@ -37,6 +37,7 @@ from .lifecycle import (
     ensure_role,
     ensure_transition,
     exception_mark_resolved,
+    line_stock_release,
     order_advance_if_all_sent,
     order_lock,
     order_save,
@@ -362,16 +363,6 @@ def _line_text(line: OrderLine) -> str:
     return f"{line.product_code} × {line.quantity} at £{line.unit_price}"
 
 
-def _release(order: Order, line: OrderLine, quantity: int, actor) -> None:
-    stock.stock_release(
-        pool=order.stock_pool,
-        product_id=line.product_id,
-        quantity=quantity,
-        reference=f"order-line:{line.pk}",
-        actor=actor,
-    )
-
-
 def _apply_line_change(
     order: Order,
     line: OrderLine,
@@ -390,7 +381,7 @@ def _apply_line_change(
         note("quantity", line.quantity, 0)
         if line.quantity_reserved:
             released = line.quantity_reserved
-            _release(order, line, released, actor)
+            line_stock_release(order=order, line=line, quantity=released, actor=actor)
         line.status, line.quantity_reserved = L.CANCELLED, 0
         return changes, released
 
@@ -401,7 +392,7 @@ def _apply_line_change(
         note("product_code", line.product_code, change.product_code)
         if line.quantity_reserved:
             released = line.quantity_reserved
-            _release(order, line, released, actor)
+            line_stock_release(order=order, line=line, quantity=released, actor=actor)
         line.quantity_reserved = 0
         line.product_code, line.product = change.product_code, product
         line.description = product.name if product else "Unknown product code"
@@ -432,7 +423,9 @@ def _apply_line_change(
             surplus = line.quantity_reserved - change.quantity
             if surplus > 0:
                 released += surplus
-                _release(order, line, surplus, actor)
+                line_stock_release(
+                    order=order, line=line, quantity=surplus, actor=actor
+                )
                 line.quantity_reserved = change.quantity
             if line.quantity_dispatched == line.quantity:
                 line.status = (

@@ -133,6 +133,22 @@ def allowed_actions(order: Order, user) -> list[str]:
     ]
 
 
+def stock_reference(line: OrderLine) -> str:
+    """How the stock ledger names the order line a movement is for."""
+    return f"order-line:{line.pk}"
+
+
+def line_stock_release(*, order: Order, line: OrderLine, quantity: int, actor) -> None:
+    """Give `quantity` units held for a line back to its order's stock pool."""
+    stock.stock_release(
+        pool=order.stock_pool,
+        product_id=line.product_id,
+        quantity=quantity,
+        reference=stock_reference(line),
+        actor=actor,
+    )
+
+
 def order_lock(order: Order, expected_version: int | None = None) -> Order:
     """Re-read the order under a row lock, refusing if it changed since it was shown."""
     locked = (
@@ -415,7 +431,7 @@ def order_dispatch(
             pool=order.stock_pool,
             product_id=line.product_id,
             quantity=qty,
-            reference=f"order-line:{line.pk}",
+            reference=stock_reference(line),
             actor=actor,
         )
         line.quantity_dispatched += qty
@@ -626,12 +642,8 @@ def order_cancel(
         if not line.is_active:
             continue  # already cancelled, or replaced by a substitute
         if line.quantity_reserved:
-            stock.stock_release(
-                pool=order.stock_pool,
-                product_id=line.product_id,
-                quantity=line.quantity_reserved,
-                reference=f"order-line:{line.pk}",
-                actor=actor,
+            line_stock_release(
+                order=order, line=line, quantity=line.quantity_reserved, actor=actor
             )
             released.append(
                 {"line": line.line_number, "quantity": line.quantity_reserved}

@@ -3,7 +3,6 @@
 from django.db import transaction
 
 from accounts.models import Role
-from inventory import services as stock
 
 from ..exceptions import OrderRuleError
 from ..models import Communication, Order, OrderEvent, OrderException, OrderLine
@@ -11,6 +10,7 @@ from .events import event_record
 from .lifecycle import (
     ensure_role,
     exception_mark_resolved,
+    line_stock_release,
     order_advance_if_all_sent,
     order_hold,
     order_lock,
@@ -229,12 +229,8 @@ def cancel_locked_line(
     if not others.exists():
         raise OrderRuleError("This is the order's only line: cancel the order instead.")
     if line.quantity_reserved:
-        stock.stock_release(
-            pool=order.stock_pool,
-            product_id=line.product_id,
-            quantity=line.quantity_reserved,
-            reference=f"order-line:{line.pk}",
-            actor=actor,
+        line_stock_release(
+            order=order, line=line, quantity=line.quantity_reserved, actor=actor
         )
     released = line.quantity_reserved
     line.status, line.quantity_reserved = OrderLine.Status.CANCELLED, 0

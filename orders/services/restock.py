@@ -32,6 +32,7 @@ from .lifecycle import (
     exception_mark_resolved,
     order_release_if_clear,
     order_save,
+    stock_reference,
 )
 
 S = Order.Status
@@ -177,9 +178,7 @@ def restock_receive(
         (result,) = stock.stock_reserve(
             pool=pool,
             requests=[
-                stock.ReservationRequest(
-                    product.pk, outstanding, f"order-line:{line.pk}"
-                )
+                stock.ReservationRequest(product.pk, outstanding, stock_reference(line))
             ],
             actor=actor,
         )

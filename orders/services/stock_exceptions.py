@@ -23,9 +23,11 @@ from .events import event_record
 from .lifecycle import (
     ensure_role,
     exception_mark_resolved,
+    line_stock_release,
     order_lock,
     order_release_if_clear,
     order_save,
+    stock_reference,
 )
 from .order_exceptions import cancel_locked_line, lock_open_exception
 from .payment_recovery import payment_follow_total
@@ -153,9 +155,7 @@ def _partial_shipment(order, line, actor, extra: dict) -> str:
     stock.stock_reserve(
         pool=order.stock_pool,
         requests=[
-            stock.ReservationRequest(
-                line.product_id, available, f"order-line:{line.pk}"
-            )
+            stock.ReservationRequest(line.product_id, available, stock_reference(line))
         ],
         actor=actor,
     )
@@ -216,12 +216,8 @@ def _substitute(order, line, actor, product: Product | None, extra: dict) -> str
             "cancel the line."
         )
     if line.quantity_reserved:
-        stock.stock_release(
-            pool=order.stock_pool,
-            product_id=line.product_id,
-            quantity=line.quantity_reserved,
-            reference=f"order-line:{line.pk}",
-            actor=actor,
+        line_stock_release(
+            order=order, line=line, quantity=line.quantity_reserved, actor=actor
         )
     line.status, line.quantity_reserved = OrderLine.Status.SUBSTITUTED, 0
     line.save(update_fields=["status", "quantity_reserved"])
@@ -242,7 +238,7 @@ def _substitute(order, line, actor, product: Product | None, extra: dict) -> str
         pool=order.stock_pool,
         requests=[
             stock.ReservationRequest(
-                product.pk, new_line.quantity, f"order-line:{new_line.pk}"
+                product.pk, new_line.quantity, stock_reference(new_line)
             )
         ],
         actor=actor,

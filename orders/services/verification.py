@@ -39,6 +39,7 @@ from .lifecycle import (
     order_lock,
     order_release_if_clear,
     order_save,
+    stock_reference,
 )
 from .payments import authorisation_key, payment_record, payment_void_unanswered
 
@@ -380,7 +381,7 @@ def _check_stock(order: Order, lines, actor=None, worker="", **_) -> Finding:
         pool=order.stock_pool,
         requests=[
             ReservationRequest(
-                line.product_id, line.quantity_outstanding, f"order-line:{line.pk}"
+                line.product_id, line.quantity_outstanding, stock_reference(line)
             )
             for line in waiting
         ],
