@@ -50,12 +50,14 @@ from .receipt import (
     PENNY,
     LineInput,
     delivery_problems,
+    line_from_input,
     line_input_problems,
     order_totals,
     price_problem,
     product_code_problem,
     quantity_problem,
 )
+from .verification import CHECK_SEQUENCE
 
 K = Check.Kind
 L = OrderLine.Status
@@ -64,16 +66,6 @@ LINE_CHECKS = (K.PRODUCTS, K.QUANTITIES, K.PRICES, K.DUPLICATE, K.STOCK, K.DATE)
 ADDRESS_CHECKS = (K.CUSTOMER,)
 DATE_CHECKS = (K.DATE,)
 TOTAL_CHECKS = (K.PAYMENT,)
-CHECK_ORDER = [
-    K.CUSTOMER,
-    K.PRODUCTS,
-    K.QUANTITIES,
-    K.PRICES,
-    K.DUPLICATE,
-    K.STOCK,
-    K.DATE,
-    K.PAYMENT,
-]
 STILL_CHECKING = (Order.Status.RECEIVED, Order.Status.VERIFYING)
 
 
@@ -439,25 +431,6 @@ def _apply_line_change(
     return changes, released
 
 
-def _new_line(order: Order, number: int, given: LineInput, products) -> OrderLine:
-    code = given.product_code.strip().upper()
-    product = products.get(code)
-    price = given.agreed_price
-    if price is None:
-        price = product.unit_price if product else Decimal("0.00")
-    return OrderLine(
-        order=order,
-        line_number=number,
-        product_code=code,
-        product=product,
-        description=product.name if product else "Unknown product code",
-        quantity=given.quantity,
-        unit_price=price,
-        list_price=product.unit_price if product else None,
-        vat_rate=product.vat_rate if product else DEFAULT_VAT_RATE,
-    )
-
-
 def _apply_lines(
     order: Order, lines: dict[int, OrderLine], plan: _Plan, actor
 ) -> tuple[list[OrderLine], list[dict], list[dict], list[OrderLine]]:
@@ -492,7 +465,7 @@ def _apply_lines(
         line.save()
     next_number = max((line.line_number for line in lines.values()), default=0) + 1
     added = [
-        _new_line(order, next_number + index, given, products)
+        line_from_input(order, next_number + index, given, products)
         for index, given in enumerate(plan.new_lines)
     ]
     OrderLine.objects.bulk_create(added)
@@ -543,7 +516,7 @@ def _checks_for(plan: _Plan, total_changed: bool) -> list[str]:
         kinds.update(DATE_CHECKS)
     if total_changed:
         kinds.update(TOTAL_CHECKS)
-    return [kind for kind in CHECK_ORDER if kind in kinds]
+    return [kind for kind in CHECK_SEQUENCE if kind in kinds]
 
 
 @transaction.atomic

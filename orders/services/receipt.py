@@ -168,6 +168,29 @@ def _validate(
     return errors
 
 
+def line_from_input(
+    order: Order, number: int, given: LineInput, products: dict[str, Product]
+) -> OrderLine:
+    """An unsaved line as the customer gave it: a wrong or unknown code is kept (the
+    checks flag it), the agreed price or else the list price, the list's VAT rate."""
+    code = given.product_code.strip().upper()
+    product = products.get(code)
+    price = given.agreed_price
+    if price is None:
+        price = product.unit_price if product else Decimal("0.00")
+    return OrderLine(
+        order=order,
+        line_number=number,
+        product_code=code,
+        product=product,
+        description=product.name if product else "Unknown product code",
+        quantity=given.quantity,
+        unit_price=price,
+        list_price=product.unit_price if product else None,
+        vat_rate=product.vat_rate if product else DEFAULT_VAT_RATE,
+    )
+
+
 @transaction.atomic
 def order_receive(
     *,
@@ -234,26 +257,10 @@ def order_receive(
         )
     codes = {line.product_code.strip().upper() for line in lines}
     products = {p.code: p for p in Product.objects.filter(code__in=codes)}
-    order_lines = []
-    for number, given in enumerate(lines, start=1):
-        code = given.product_code.strip().upper()
-        product = products.get(code)
-        price = given.agreed_price
-        if price is None:
-            price = product.unit_price if product else Decimal("0.00")
-        order_lines.append(
-            OrderLine(
-                order=order,
-                line_number=number,
-                product_code=code,
-                product=product,
-                description=product.name if product else "Unknown product code",
-                quantity=given.quantity,
-                unit_price=price,
-                list_price=product.unit_price if product else None,
-                vat_rate=product.vat_rate if product else DEFAULT_VAT_RATE,
-            )
-        )
+    order_lines = [
+        line_from_input(order, number, given, products)
+        for number, given in enumerate(lines, start=1)
+    ]
     OrderLine.objects.bulk_create(order_lines)
     order.net_total, order.vat_total, order.gross_total = order_totals(order_lines)
     order.save(update_fields=["reference", "net_total", "vat_total", "gross_total"])
