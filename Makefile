@@ -19,6 +19,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py seed_demo_followup
+	$(BIN)/python manage.py load_revision_content
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile.dev
 
 ## Every test. With DATABASE_URL / CELERY_BROKER_URL unset, the PostgreSQL and

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "inventory",
     "orders",
     "followup",
+    "revision",
 ]
 
 MIDDLEWARE = [

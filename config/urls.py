@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("orders/", include("orders.urls")),
     path("followup/", include("followup.urls")),
+    path("revision/", include("revision.urls")),
     path("admin/", admin.site.urls),
 ]

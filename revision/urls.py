@@ -1,0 +1,5 @@
+"""Revision: the unit's pages, quizzes, reviews, progress and the plan."""
+
+app_name = "revision"
+
+urlpatterns = []
