@@ -16,6 +16,11 @@ NAVIGATION = [
     ("Dashboard", "followup:dashboard", (Role.SUPERVISOR,)),
     ("Message templates", "orders:message_templates", (Role.SUPERVISOR,)),
     ("Administration", "admin:index", (Role.SUPERVISOR,)),
+    ("The unit", "revision:overview", (Role.LEARNER, Role.ASSESSOR, Role.SUPERVISOR)),
+    ("Quizzes", "revision:quizzes", (Role.LEARNER,)),
+    ("Reviews", "revision:review", (Role.LEARNER,)),
+    ("Progress", "revision:progress", (Role.LEARNER,)),
+    ("Plan", "revision:plan", (Role.LEARNER,)),
 ]
 
 

@@ -1,5 +1,13 @@
-"""Revision: the unit's pages, quizzes, reviews, progress and the plan."""
+"""Revision: the unit's pages, quizzes, reviews, progress and the plan. Each views
+module lists its own routes."""
+
+from .views import content, plan, progress, quizzes
 
 app_name = "revision"
 
-urlpatterns = []
+urlpatterns = [
+    *content.urlpatterns,
+    *quizzes.urlpatterns,
+    *progress.urlpatterns,
+    *plan.urlpatterns,
+]
