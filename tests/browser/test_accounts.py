@@ -133,13 +133,15 @@ def test_sign_out_returns_to_the_sign_in_page(
 def test_learner_opening_the_orders_gets_the_not_available_page(
     page, axe, base, sign_in, console, shot
 ):
-    # given a signed-in learner, who lands on the welcome page without order links
+    # given a signed-in learner, who lands on the unit without order links
     sign_in(UserFactory(role="learner"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("OrderDesk")
+    expect(page).to_have_url(f"{base}/revision/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Processing sales orders")
     menu = page.get_by_role("navigation", name="Main")
     expect(menu.get_by_role("link", name="Orders", exact=True)).to_have_count(0)
+    expect(menu.get_by_role("link", name="Quizzes", exact=True)).to_be_visible()
     shot("learner-home")
-    axe(page, context="learner's welcome page")
+    axe(page, context="learner's starting page: the unit")
 
     # when they open the order list directly
     response = page.goto(f"{base}/orders/")
