@@ -1,8 +1,16 @@
 """Revision content and quiz items built in tests, independent of the data files."""
 
+from datetime import UTC, datetime
+
 import factory
 
 from revision.models import ContentItem, Quiz, QuizItem, Section, Source
+from revision.services.quizzes import answer_record, attempt_start
+
+# In UTC, as timezone.now() gives it (London is on GMT in early March).
+NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+RIGHT = {"choice": "misconception"}  # the factory's judge item is a misconception
+WRONG = {"choice": "true"}
 
 
 class ContentItemFactory(factory.django.DjangoModelFactory):
@@ -86,3 +94,18 @@ def every_kind() -> dict[str, QuizItem]:
         "check": QuizItemFactory(kind=QuizItem.Kind.CHECK, data=CHECK_DATA),
         "scenario": QuizItemFactory(kind=QuizItem.Kind.SCENARIO, data=SCENARIO_DATA),
     }
+
+
+def answer_alone(learner, item, response=RIGHT, certainty=2, now=NOW):
+    """Answer one item in a practice sitting of its own, at `now`."""
+    attempt = attempt_start(
+        learner=learner, mode="practice", quiz=QuizFactory(items=[item]), now=now
+    )
+    return answer_record(
+        attempt=attempt,
+        learner=learner,
+        item=item,
+        response=response,
+        certainty=certainty,
+        now=now,
+    )

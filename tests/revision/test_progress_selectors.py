@@ -13,40 +13,23 @@ from revision.models import ReviewCard, Section
 from revision.selectors.progress import progress_for, review_outlook
 from revision.services.quizzes import (
     NEW_PER_DAY,
-    answer_record,
-    attempt_start,
     self_assessment_record,
 )
 
 from ..factories import UserFactory
 from .factories import (
+    NOW,
+    RIGHT,
     SCENARIO_DATA,
+    WRONG,
     ContentItemFactory,
     QuizFactory,
     QuizItemFactory,
+    answer_alone,
     every_kind,
 )
 
-# In UTC, as timezone.now() gives it (London is on GMT in early March).
-NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
-RIGHT = {"choice": "misconception"}  # the factory's judge item is a misconception
-WRONG = {"choice": "true"}
-
-
-def answer_alone(learner, item, response=RIGHT, certainty=2, now=NOW):
-    """Answer one item in a practice sitting of its own."""
-    attempt = attempt_start(
-        learner=learner, mode="practice", quiz=QuizFactory(items=[item]), now=now
-    )
-    return answer_record(
-        attempt=attempt,
-        learner=learner,
-        item=item,
-        response=response,
-        certainty=certainty,
-        now=now,
-    )
 
 
 def area_for(progress, identifier):

@@ -20,16 +20,15 @@ from revision.services.quizzes import (
 )
 
 from .factories import (
+    RIGHT,
     SCENARIO_DATA,
+    WRONG,
     ContentItemFactory,
     QuizFactory,
     QuizItemFactory,
 )
 
 pytestmark = pytest.mark.django_db
-
-RIGHT = {"choice": "misconception"}  # the factory's judge items are misconceptions
-WRONG = {"choice": "true"}
 
 
 def answer(learner, item, *, right: bool, certainty=Certainty.LOW, quiz=None):

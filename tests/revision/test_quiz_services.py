@@ -3,7 +3,7 @@ sittings; recording answers, and everything refused leaving nothing behind;
 finishing; append-only rows; the self-assessment checklist; confident wrong answers
 bringing a misconception's items forward."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -29,18 +29,17 @@ from revision.services.quizzes import (
 from ..factories import UserFactory
 from .factories import (
     CHECK_DATA,
+    NOW,
     ORDER_DATA,
+    RIGHT,
     SCENARIO_DATA,
+    WRONG,
     ContentItemFactory,
     QuizFactory,
     QuizItemFactory,
     every_kind,
 )
 
-# In UTC, as timezone.now() gives it (London is on GMT in early March).
-NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-RIGHT = {"choice": "misconception"}  # the factory's judge item is a misconception
-WRONG = {"choice": "true"}
 SCENARIO_RIGHT = {"choice": SCENARIO_DATA["answer"], "message": "Dear Ms Patel, …"}
 
 PRACTICE, MOCK, REVIEW = Attempt.Mode.PRACTICE, Attempt.Mode.MOCK, Attempt.Mode.REVIEW

@@ -11,12 +11,9 @@ from django.utils import timezone
 from revision.models import Attempt, Certainty
 from revision.services.quizzes import answer_record, attempt_start
 
-from .factories import QuizFactory, QuizItemFactory
+from .factories import RIGHT, WRONG, QuizFactory, QuizItemFactory
 
 pytestmark = pytest.mark.django_db
-
-RIGHT = {"choice": "misconception"}  # the factory's judge items are misconceptions
-WRONG = {"choice": "true"}
 
 
 def answer_all(learner, items, *, right: bool, now, certainty=Certainty.MEDIUM):

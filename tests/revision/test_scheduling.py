@@ -8,37 +8,24 @@ learning steps, no fuzzing): a new card rated Again or Hard is due in 1 day, Goo
 later after Again.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from fsrs import Rating, State
 
 from revision.models import ReviewCard, ReviewLog, Section
-from revision.services.quizzes import answer_record, attempt_start
 from revision.services.scheduling import misconception_revisit, rating_for
 
 from ..factories import UserFactory
-from .factories import ContentItemFactory, QuizFactory, QuizItemFactory
-
-# In UTC, as timezone.now() gives it (London is on GMT in early March).
-NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-RIGHT = {"choice": "misconception"}  # the factory's judge item is a misconception
-WRONG = {"choice": "true"}
-
-
-def answer_alone(*, learner, item, response, certainty, now):
-    """Answer one item in a practice sitting of its own, at `now`."""
-    quiz = QuizFactory(items=[item])
-    attempt = attempt_start(learner=learner, mode="practice", quiz=quiz, now=now)
-    return answer_record(
-        attempt=attempt,
-        learner=learner,
-        item=item,
-        response=response,
-        certainty=certainty,
-        now=now,
-    )
+from .factories import (
+    NOW,
+    RIGHT,
+    WRONG,
+    ContentItemFactory,
+    QuizItemFactory,
+    answer_alone,
+)
 
 
 @pytest.fixture
