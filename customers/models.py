@@ -55,6 +55,11 @@ class Customer(models.Model):
     on_hold = models.BooleanField(
         "account on hold", default=False, help_text="No new orders on account terms."
     )
+    practice = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="A simulated customer of a learner's practice scenario.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -35,6 +35,10 @@ class Product(models.Model):
         help_text="Sold in multiples of this.",
     )
     active = models.BooleanField(default=True)
+    practice = models.BooleanField(
+        default=False,
+        help_text="In the practice catalogue only: learners' scenarios, never live.",
+    )
 
     class Meta:
         ordering = ["code"]

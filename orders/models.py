@@ -91,6 +91,15 @@ class Order(models.Model):
         StockPool, on_delete=models.PROTECT, related_name="+"
     )
     gateway = models.CharField(max_length=20, default="simulated")
+    # A learner's practice order (revision's practice scenarios): processed with the
+    # same services against its own stock pool and customer, never in live queues.
+    practice_learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="practice_orders",
+    )
     cancellation_reason = models.TextField(blank=True)
     # Which checks the current round runs: empty means all of them (an order's
     # first round); an amendment re-runs only the checks its changes affect.

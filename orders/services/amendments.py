@@ -49,6 +49,7 @@ from .receipt import (
     MAX_LINES,
     PENNY,
     LineInput,
+    catalogue_for,
     delivery_problems,
     line_from_input,
     line_input_problems,
@@ -453,7 +454,7 @@ def _apply_lines(
     )
     codes = {c.product_code for c in plan.line_changes.values() if c.product_code}
     codes |= {given.product_code.strip().upper() for given in plan.new_lines}
-    products = {p.code: p for p in Product.objects.filter(code__in=codes)}
+    products = {p.code: p for p in catalogue_for(order).filter(code__in=codes)}
     for pk, change in plan.line_changes.items():
         line = lines[pk]
         made, units = _apply_line_change(order, line, change, products, actor)

@@ -14,7 +14,8 @@ from accounts.models import Role
 from inventory import services as stock
 
 from .. import tasks as order_tasks
-from ..exceptions import OrderPermissionError, OrderRuleError, StaleOrderError
+from ..access import acts_as, ensure_acts_as
+from ..exceptions import OrderRuleError, StaleOrderError
 from ..models import (
     Communication,
     Order,
@@ -100,20 +101,17 @@ def _labels(statuses) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
-def ensure_role(actor, *roles: str) -> None:
-    """Refuse a person whose role does not allow the action."""
-    if not actor.has_role(*roles):
-        names = " or ".join(str(Role(r).label).lower() for r in roles)
-        raise OrderPermissionError(
-            f"Only a {names} can do this." if names else "Only the system does this."
-        )
+def ensure_role(actor, *roles: str, order: Order | None = None) -> None:
+    """Refuse a person whose role does not allow the action (on this order: a
+    practice order is only its learner's, who acts as the order processor)."""
+    ensure_acts_as(actor, order, *roles)
 
 
 def ensure_transition(order: Order, action: str, actor=None) -> Transition:
     """Refuse, with a message a person can act on, an action the order cannot take."""
     transition = TRANSITIONS[action]
     if actor is not None:
-        ensure_role(actor, *transition.roles)
+        ensure_role(actor, *transition.roles, order=order)
     if order.status not in transition.sources:
         raise OrderRuleError(
             f"Order {order} is {order.get_status_display().lower()}; it can be "
@@ -129,7 +127,7 @@ def allowed_actions(order: Order, user) -> list[str]:
         for action, transition in TRANSITIONS.items()
         if transition.roles
         and order.status in transition.sources
-        and user.has_role(*transition.roles)
+        and acts_as(user, order, *transition.roles)
     ]
 
 

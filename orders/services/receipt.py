@@ -14,7 +14,7 @@ from customers.models import Customer
 from inventory.models import Product, StockPool
 from inventory.services import stock_pool_live
 
-from ..exceptions import OrderInputError
+from ..exceptions import OrderInputError, OrderRuleError
 from ..models import Communication, Order, OrderEvent, OrderLine, ReceiptSubmission
 from .communications import communication_record, customer_notify
 from .events import event_record
@@ -192,6 +192,22 @@ def line_from_input(
 
 
 @transaction.atomic
+def catalogue_for(order: Order):
+    """The products an order may name: the live catalogue for a live order, the
+    practice catalogue for a practice one (a code from the other is unknown)."""
+    return Product.objects.filter(practice=order.practice_learner_id is not None)
+
+
+def _ensure_same_world(*, customer: Customer, stock_pool: StockPool, practice_learner):
+    """A practice order runs entirely on practice data, a live one on live data."""
+    practice = practice_learner is not None
+    if customer.practice != practice or stock_pool.is_live == practice:
+        world = "practice" if practice else "live"
+        raise OrderRuleError(
+            f"A {world} order needs a {world} customer and a {world} stock pool."
+        )
+
+
 def order_receive(
     *,
     customer: Customer,
@@ -208,6 +224,7 @@ def order_receive(
     gateway: str | None = None,
     received_at: datetime | None = None,
     submission_token: uuid.UUID | None = None,
+    practice_learner=None,
 ) -> Order:
     """Capture an order as the customer gave it and queue its checks.
 
@@ -232,6 +249,10 @@ def order_receive(
     )
     if errors:
         raise OrderInputError(errors)
+    stock_pool = stock_pool or stock_pool_live()
+    _ensure_same_world(
+        customer=customer, stock_pool=stock_pool, practice_learner=practice_learner
+    )
     card_digits = card_number_digits(card_number)
     order = Order.objects.create(
         customer=customer,
@@ -246,8 +267,9 @@ def order_receive(
         card_last4=card_digits[-4:]
         if payment_method == Order.PaymentMethod.CARD
         else "",
-        stock_pool=stock_pool or stock_pool_live(),
+        stock_pool=stock_pool,
         gateway=gateway or settings.ORDERDESK["PAYMENT_GATEWAY"],
+        practice_learner=practice_learner,
     )
     order.reference = f"SO-{order.pk:06d}"
     if submission_token is not None:
@@ -256,7 +278,7 @@ def order_receive(
             user=received_by, token=submission_token, order=order
         )
     codes = {line.product_code.strip().upper() for line in lines}
-    products = {p.code: p for p in Product.objects.filter(code__in=codes)}
+    products = {p.code: p for p in catalogue_for(order).filter(code__in=codes)}
     order_lines = [
         line_from_input(order, number, given, products)
         for number, given in enumerate(lines, start=1)

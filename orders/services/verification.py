@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from customers.validators import is_uk_phone, is_uk_postcode
-from inventory.models import Product, StockLevel
+from inventory.models import StockLevel
 from inventory.services import ReservationRequest, stock_reserve
 
 from ..exceptions import OrderRuleError, StaleOrderError
@@ -42,6 +42,7 @@ from .lifecycle import (
     stock_reference,
 )
 from .payments import authorisation_key, payment_record, payment_void_unanswered
+from .receipt import catalogue_for
 
 K = Check.Kind
 X = OrderException.Kind
@@ -206,7 +207,7 @@ def _check_products(order: Order, lines, **_) -> Finding:
     wrong = [line for line in lines if line.product is None or not line.product.active]
     # One query for the candidates, however many lines need suggestions.
     candidates = (
-        list(Product.objects.filter(active=True).values_list("code", "name"))
+        list(catalogue_for(order).filter(active=True).values_list("code", "name"))
         if wrong
         else []
     )

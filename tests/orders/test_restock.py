@@ -46,9 +46,9 @@ def waiting(receive):
     if the pool cannot fill it (each order from its own customer)."""
 
     def make(product, quantity: int, hours_ago: int, **fields) -> Order:
+        fields.setdefault("customer", CustomerFactory())
         order = receive(
             [(product.code, quantity)],
-            customer=CustomerFactory(),
             received_at=timezone.now() - timedelta(hours=hours_ago),
             **fields,
         )
@@ -262,10 +262,19 @@ def test_an_order_with_another_line_still_waiting_is_not_ready(
 # --- pools, orders and people -------------------------------------------------------
 
 
-def test_pools_are_kept_apart(scarce, waiting, dispatcher, live_pool):
-    # given an order waiting in a practice pool
+def test_pools_are_kept_apart(waiting, dispatcher, learner, live_pool):
+    # given a learner's practice order waiting in its own pool, for a product of
+    # the practice catalogue that both pools stock
     practice = StockPool.objects.create(code="practice-1", name="Practice 1")
-    order = waiting(scarce, 1, hours_ago=1, stock_pool=practice)
+    scarce = ProductFactory(practice=True)
+    order = waiting(
+        scarce,
+        1,
+        hours_ago=1,
+        stock_pool=practice,
+        customer=CustomerFactory(practice=True),
+        practice_learner=learner,
+    )
     assert line_of(order).status == L.SHORT
     # when the live warehouse receives the product
     result = restock_receive(
