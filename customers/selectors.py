@@ -12,7 +12,8 @@ CUSTOMER_SEARCH_LIMIT = 10
 def customer_search(
     *, query: str, limit: int = CUSTOMER_SEARCH_LIMIT
 ) -> QuerySet[Customer]:
-    """Customers whose name, company, e-mail or postcode contains the query.
+    """Live customers whose name, company, e-mail or postcode contains the query
+    (a practice scenario's simulated customers are never found).
 
     Postcodes match with or without their space ("LS11AA" finds "LS1 1AA"). A query
     shorter than two characters matches nobody rather than everybody.
@@ -25,6 +26,7 @@ def customer_search(
         Customer.objects.annotate(
             compact_postcode=Replace(Upper("postcode"), Value(" "), Value(""))
         )
+        .filter(practice=False)
         .filter(
             Q(name__icontains=query)
             | Q(company__icontains=query)

@@ -176,7 +176,7 @@ def complaint_open(
     applies and the target date for resolving it.
     """
     if actor is not None:
-        ensure_role(actor, *STAFF_ROLES)
+        ensure_role(actor, *STAFF_ROLES, order=order)
     errors = []
     words = (customer_words or "").strip()
     if not words:
@@ -256,7 +256,7 @@ def complaint_record_heat(
     a step cannot be recorded before the ones that come before it; ownership needs
     the person taking it and their action plan.
     """
-    ensure_role(actor, *STAFF_ROLES)
+    ensure_role(actor, *STAFF_ROLES, order=complaint.order)
     plan = (action_plan or "").strip()
     if bool(owner) != bool(plan):
         raise OrderRuleError(
@@ -348,7 +348,7 @@ def complaint_set_remedy(
     A change of remedy is recorded as a new step with what it replaced; "no remedy
     due" needs the explanation given to the customer.
     """
-    ensure_role(actor, *STAFF_ROLES)
+    ensure_role(actor, *STAFF_ROLES, order=complaint.order)
     if remedy not in Complaint.Remedy.values:
         raise OrderRuleError(
             "Choose the remedy: repair, replacement, refund, price reduction or none."
@@ -394,7 +394,7 @@ def complaint_resolve(
 ) -> Complaint:
     """Resolve a complaint whose HEAT steps and remedy are recorded, and tell the
     customer how it was resolved."""
-    ensure_role(actor, *STAFF_ROLES)
+    ensure_role(actor, *STAFF_ROLES, order=complaint.order)
     resolution = (resolution or "").strip()
     if not resolution:
         raise OrderRuleError("Write how the complaint was resolved.")

@@ -260,7 +260,7 @@ def order_facts(period: Period) -> list[OrderFact]:
         at__lt=period.end_at,
     ).values("order_id")
     rows = (
-        Order.objects.filter(pk__in=touched)
+        Order.objects.filter(pk__in=touched, practice_learner__isnull=True)
         .annotate(
             k_received_at=Coalesce(
                 _first_event(E.RECEIVED), F("received_at"), output_field=DateTimeField()
@@ -397,7 +397,8 @@ def dashboard(period: Period, group: str = DAY, *, now=None) -> Dashboard:
     follow_ups = list(
         FollowUp.objects.filter(
             Q(due_at__gte=period.start_at, due_at__lt=period.end_at)
-            | Q(completed_at__gte=period.start_at, completed_at__lt=period.end_at)
+            | Q(completed_at__gte=period.start_at, completed_at__lt=period.end_at),
+            order__practice_learner__isnull=True,
         )
         .exclude(status=FollowUp.Status.CANCELLED)
         .select_related("order")
@@ -416,7 +417,8 @@ def dashboard(period: Period, group: str = DAY, *, now=None) -> Dashboard:
     complaints = list(
         Complaint.objects.filter(
             Q(opened_at__gte=period.start_at, opened_at__lt=period.end_at)
-            | Q(resolved_at__gte=period.start_at, resolved_at__lt=period.end_at)
+            | Q(resolved_at__gte=period.start_at, resolved_at__lt=period.end_at),
+            order__practice_learner__isnull=True,
         )
         .select_related("order")
         .only(
@@ -433,7 +435,9 @@ def dashboard(period: Period, group: str = DAY, *, now=None) -> Dashboard:
     )
     exceptions = list(
         OrderException.objects.filter(
-            opened_at__gte=period.start_at, opened_at__lt=period.end_at
+            opened_at__gte=period.start_at,
+            opened_at__lt=period.end_at,
+            order__practice_learner__isnull=True,
         ).values_list("kind", "opened_at")
     )
     ids = {f.received_by_id for f in facts} | {f.confirmed_by_id for f in facts}

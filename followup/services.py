@@ -139,7 +139,9 @@ def _schedule_one(*, order: Order, due: Due, now: datetime) -> FollowUp | None:
 
 
 def follow_ups_schedule(now: datetime | None = None) -> int:
-    """Create the follow-ups every delivered order is due; safe to run every minute.
+    """Create the follow-ups every delivered live order is due; safe to run every
+    minute. A practice order gets none: its learner records the follow-up on the
+    order page.
 
     Returns how many were created (cancelled ones, for customers who have not
     agreed to courtesy contact, included).
@@ -148,7 +150,9 @@ def follow_ups_schedule(now: datetime | None = None) -> int:
     rules = list(FollowUpRule.objects.filter(active=True))
     created = 0
     orders = (
-        Order.objects.filter(status=Order.Status.DELIVERED)
+        Order.objects.filter(
+            status=Order.Status.DELIVERED, practice_learner__isnull=True
+        )
         .select_related("customer")
         .prefetch_related("follow_ups")
         .order_by("pk")
@@ -259,7 +263,10 @@ def follow_ups_alert_overdue(now: datetime | None = None) -> int:
     if it is still due FOLLOW_UP_SUPERVISOR_AFTER later. Returns alerts sent."""
     now = now or timezone.now()
     ids = FollowUp.objects.filter(
-        status=FollowUp.Status.DUE, due_at__lte=now, supervisor_alerted_at__isnull=True
+        status=FollowUp.Status.DUE,
+        due_at__lte=now,
+        supervisor_alerted_at__isnull=True,
+        order__practice_learner__isnull=True,
     ).values_list("pk", flat=True)
     return sum(1 for pk in list(ids) if _alert_one(follow_up_id=pk, now=now))
 
@@ -351,7 +358,7 @@ def follow_up_record(
     it done (and the order followed up); "no answer" or "call back" leaves it due.
     A satisfaction of 1 or 2, or comments marked as a complaint, open a complaint.
     """
-    ensure_role(actor, P, V)
+    ensure_role(actor, P, V, order=follow_up.order)
     follow_up = _lock_due(follow_up)
     if method not in Communication.Channel.values:
         raise OrderRuleError("Choose how you contacted the customer.")
@@ -453,6 +460,7 @@ def follow_ups_send_requests(now: datetime | None = None) -> int:
             status=FollowUp.Status.DUE,
             due_at__lte=now,
             feedback_links__isnull=True,
+            order__practice_learner__isnull=True,
         ).values_list("pk", flat=True)
     )
     sent = 0

@@ -8,8 +8,10 @@ from django.db.models.functions import Coalesce
 from .models import Product, StockLevel, StockMovement, StockPool
 
 
-def product_by_code(*, code: str) -> Product | None:
-    return Product.objects.filter(code=code.strip().upper()).first()
+def product_by_code(*, code: str, practice: bool = False) -> Product | None:
+    """The product with this code in the live catalogue, or with practice=True in
+    the practice catalogue (a learner's scenarios); the other one never matches."""
+    return Product.objects.filter(code=code.strip().upper(), practice=practice).first()
 
 
 def stock_level(*, pool: StockPool, product_id: int) -> StockLevel | None:

@@ -584,8 +584,13 @@ class Shipment(models.Model):
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments")
     carrier = models.CharField(max_length=60)
     tracking_reference = models.CharField(max_length=60, blank=True)
+    # None: a practice order's simulated warehouse (revision.services.practice).
     dispatched_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     dispatched_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)

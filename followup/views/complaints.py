@@ -10,15 +10,17 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.db.models import Case, IntegerField, Value, When
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import STAFF, role_required
+from orders.access import is_practice, order_role_required
 from orders.exceptions import OrderRuleError
 from orders.models import Communication, Order, OrderEvent
+from orders.views.practice import ensure_may_open
 
 from ..complaints import (
     HEAT_STEPS,
@@ -57,8 +59,9 @@ def _form_errors(form) -> str:
     return " ".join(dict.fromkeys(whole))
 
 
-def _complaint(pk: int) -> Complaint:
-    return get_object_or_404(
+def _complaint(pk: int, user) -> Complaint:
+    """The complaint, or 404 (a practice order's to anyone but its learner)."""
+    complaint = get_object_or_404(
         Complaint.objects.select_related(
             "order__customer",
             "opened_by",
@@ -69,6 +72,8 @@ def _complaint(pk: int) -> Complaint:
         ),
         pk=pk,
     )
+    ensure_may_open(user, complaint.order, *STAFF)
+    return complaint
 
 
 # -- the list ----------------------------------------------------------------------
@@ -78,9 +83,11 @@ def _complaint(pk: int) -> Complaint:
 @role_required(*STAFF)
 def complaint_list(request: HttpRequest) -> HttpResponse:
     """Open complaints first (soonest target first, overdue ones marked), then the
-    most recently resolved."""
+    most recently resolved: live orders' only."""
     today = timezone.localdate()
-    base = Complaint.objects.select_related("order__customer", "owner")
+    base = Complaint.objects.filter(
+        order__practice_learner__isnull=True
+    ).select_related("order__customer", "owner")
     open_complaints = list(
         base.filter(status=Complaint.Status.OPEN)
         .annotate(
@@ -121,10 +128,13 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@role_required(*STAFF)
+@order_role_required(*STAFF, lookup="order_pk")
 def complaint_open_view(request: HttpRequest, order_pk: int) -> HttpResponse:
-    """Record a complaint about an order in the customer's own words."""
+    """Record a complaint about an order in the customer's own words (a live
+    order's: a practice scenario has no complaints pages)."""
     order = get_object_or_404(Order.objects.select_related("customer"), pk=order_pk)
+    if is_practice(order):
+        raise Http404("No such order.")
     right = RejectRight.for_order(order, timezone.localdate())
     if request.method == "GET":
         form = ComplaintOpenForm(order=order)
@@ -250,7 +260,7 @@ def _render_complaint(
 @role_required(*STAFF)
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything about one complaint, and the forms for its next steps."""
-    return _render_complaint(request, _complaint(pk))
+    return _render_complaint(request, _complaint(pk, request.user))
 
 
 def _act(
@@ -262,7 +272,7 @@ def _act(
     success: str,
     anchor: str,
 ) -> HttpResponse:
-    complaint = _complaint(pk)
+    complaint = _complaint(pk, request.user)
     form = make_form(complaint)
     if not form.is_valid():
         messages.error(request, _form_errors(form))

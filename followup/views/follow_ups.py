@@ -2,13 +2,16 @@
 
 from django.contrib import messages
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 
 from accounts.permissions import PROCESSING, STAFF, role_required
+from orders.access import is_practice, order_role_required
 from orders.exceptions import OrderRuleError
 from orders.models import Order, OrderLine
+from orders.views.practice import ensure_may_open
 
 from ..forms import FollowUpRecordForm
 from ..models import Complaint, FollowUp
@@ -17,10 +20,12 @@ from ..services import follow_up_record
 
 @role_required(*PROCESSING)
 def follow_up_queue(request):
-    """Due follow-ups, the longest due first, overdue ones marked."""
+    """Due follow-ups of live orders, the longest due first, overdue ones marked."""
     now = timezone.now()
     follow_ups = list(
-        FollowUp.objects.filter(status=FollowUp.Status.DUE)
+        FollowUp.objects.filter(
+            status=FollowUp.Status.DUE, order__practice_learner__isnull=True
+        )
         .select_related("order__customer", "owner")
         .order_by("due_at", "pk")
     )
@@ -51,6 +56,7 @@ def follow_up_record_view(request, pk: int):
     """Record what came of a follow-up: method, outcome, satisfaction, comments."""
     follow_up = _follow_up(pk)
     order = follow_up.order
+    ensure_may_open(request.user, order, *PROCESSING)
     status = 200
     if request.method == "POST":
         form = FollowUpRecordForm(request.POST, order=order)
@@ -107,10 +113,13 @@ def follow_up_record_view(request, pk: int):
     )
 
 
-@role_required(*STAFF)
+@order_role_required(*STAFF, lookup="order_pk")
 def order_follow_ups(request, order_pk: int):
-    """An order's follow-ups and complaints."""
+    """A live order's follow-ups and complaints (a practice order has neither: its
+    learner records the follow-up on the order page)."""
     order = get_object_or_404(Order.objects.select_related("customer"), pk=order_pk)
+    if is_practice(order):
+        raise Http404("No such order.")
     follow_ups = order.follow_ups.select_related("owner", "completed_by").order_by(
         "due_at", "pk"
     )

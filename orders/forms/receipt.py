@@ -57,7 +57,7 @@ class ReceiptForm(forms.Form):
     )
     # Rendered by hand as the list of matches (see _receipt_customer_matches.html).
     customer = forms.ModelChoiceField(
-        queryset=Customer.objects.all(),
+        queryset=Customer.objects.filter(practice=False),
         required=False,
         error_messages={
             "invalid_choice": "That customer could not be found. Search again."

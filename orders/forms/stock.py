@@ -8,6 +8,7 @@ from django.utils import timezone
 from inventory.models import Product
 from inventory.selectors import product_by_code
 
+from ..access import is_practice
 from ..models import Communication, OrderException, OrderLine
 from ..services.stock_exceptions import AGREEMENT_CHANNELS, AGREEMENT_OUTCOMES
 from .detail import OrderActionForm
@@ -21,8 +22,9 @@ CHANNEL_WORDS = {
 }
 
 
-def _product(code: str, field_label: str) -> Product:
-    product = product_by_code(code=code)
+def _product(code: str, field_label: str, *, practice: bool = False) -> Product:
+    """A product of the live catalogue, or of the practice one for a practice order."""
+    product = product_by_code(code=code, practice=practice)
     if product is None:
         raise forms.ValidationError(
             f"No product has the code {code.strip().upper()}: check the {field_label}."
@@ -121,7 +123,9 @@ class OutOfStockForm(OrderActionForm):
                 )
             else:
                 try:
-                    cleaned["substitute_product"] = _product(code, "product code")
+                    cleaned["substitute_product"] = _product(
+                        code, "product code", practice=is_practice(self.order)
+                    )
                 except forms.ValidationError as error:
                     self.add_error("substitute_code", error)
         return cleaned

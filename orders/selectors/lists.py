@@ -5,6 +5,9 @@ order's age in its queue counts from when it entered its current stage: receipt 
 an order still being verified, otherwise the latest event that moved it into its
 current status (put on hold, verified or released, confirmed, picked, dispatched,
 delivered). Every page here makes a fixed number of queries whatever the data size.
+
+Only live orders: a learner's practice order (Order.practice_learner set) is in no
+queue, list, count or sweep here.
 """
 
 import operator
@@ -52,6 +55,8 @@ STAGE_ENTRY_EVENTS: dict[str, Q] = {
     S.DELIVERED: Q(status_after=S.DELIVERED, kind=E.DELIVERED),
 }
 COUNTED_FROM_RECEIPT = (S.RECEIVED, S.VERIFYING)
+# Live orders only, everywhere staff look.
+LIVE = Q(practice_learner__isnull=True)
 
 DEFAULT_TARGETS = {
     "to-verify": {"hours": 2},
@@ -213,14 +218,15 @@ class Queue:
         return Target.from_setting(targets[self.slug])
 
     def membership(self) -> Q:
-        """The orders in this queue."""
+        """The (live) orders in this queue."""
         if self.escalation:
-            return Q(Exists(_escalated_exceptions()))
+            return LIVE & Q(Exists(_escalated_exceptions()))
         if self.slug == "to-verify":
-            return Q(status__in=COUNTED_FROM_RECEIPT) | (
-                Q(status=S.ON_HOLD) & Q(Exists(_open_exceptions()))
+            return LIVE & (
+                Q(status__in=COUNTED_FROM_RECEIPT)
+                | (Q(status=S.ON_HOLD) & Q(Exists(_open_exceptions())))
             )
-        return Q(status__in=self.statuses)
+        return LIVE & Q(status__in=self.statuses)
 
     def overdue(self, now: datetime) -> Q:
         """The orders in this queue past its target at `now`.
@@ -232,7 +238,9 @@ class Queue:
         """
         cutoff = self.target.cutoff(now)
         if self.escalation:
-            return Q(Exists(_escalated_exceptions().filter(escalated_at__lt=cutoff)))
+            return LIVE & Q(
+                Exists(_escalated_exceptions().filter(escalated_at__lt=cutoff))
+            )
         branches = []
         for status in self.statuses:
             branch = Q(status=status, received_at__lt=cutoff)
@@ -244,7 +252,7 @@ class Queue:
             if status == S.ON_HOLD:
                 branch &= Q(Exists(_open_exceptions()))
             branches.append(branch)
-        return reduce(operator.or_, branches)
+        return LIVE & reduce(operator.or_, branches)
 
     def timing(self, order: Order, now: datetime) -> Timing:
         since = order.escalated_since if self.escalation else order.entered_stage_at
@@ -348,10 +356,12 @@ def escalated_since() -> Subquery:
 
 
 def exceptions_due_escalation(now: datetime) -> list[int]:
-    """Open out-of-stock exceptions, not yet escalated, open past their target."""
+    """Open out-of-stock exceptions on live orders, not yet escalated, open past
+    their target (a practice order's learner is not escalated to a supervisor)."""
     target = Target.from_setting(settings.ORDERDESK["OUT_OF_STOCK_ESCALATION"])
     return list(
         OrderException.objects.filter(
+            order__practice_learner__isnull=True,
             kind=OrderException.Kind.OUT_OF_STOCK,
             status=OrderException.Status.OPEN,
             escalated_at__isnull=True,
@@ -478,7 +488,7 @@ def queue_summaries(queues: list[Queue], now: datetime) -> list[QueueSummary]:
             filter=member,
         )
     statuses = {status for queue in queues for status in queue.statuses}
-    totals = _with_stage(Order.objects.filter(status__in=statuses)).aggregate(
+    totals = _with_stage(Order.objects.filter(LIVE, status__in=statuses)).aggregate(
         **aggregates
     )
     summaries = []
@@ -536,7 +546,7 @@ def order_list(
     The search matches a reference or customer name/company containing the text, or
     a line whose product code is exactly the text (ignoring case).
     """
-    orders = Order.objects.select_related("customer").only(*LIST_FIELDS)
+    orders = Order.objects.filter(LIVE).select_related("customer").only(*LIST_FIELDS)
     search = search.strip()
     if search:
         orders = orders.filter(

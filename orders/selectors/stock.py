@@ -48,7 +48,10 @@ def _name_words(name: str) -> list[str]:
 
 def substitute_suggestions(*, line: OrderLine, pool: StockPool) -> list[Suggestion]:
     """Active products in stock in the pool whose name shares a word with the
-    line's product: those with enough for the whole line first. One query."""
+    line's product: those with enough for the whole line first. One query.
+
+    Only from the pool's own catalogue: live products for the live pool, practice
+    ones for a practice pool."""
     if line.product is None:
         return []
     words = _name_words(line.product.name)
@@ -58,7 +61,9 @@ def substitute_suggestions(*, line: OrderLine, pool: StockPool) -> list[Suggesti
     for word in words:
         alike |= Q(product__name__icontains=word)
     levels = (
-        StockLevel.objects.filter(alike, pool=pool, product__active=True)
+        StockLevel.objects.filter(
+            alike, pool=pool, product__active=True, product__practice=not pool.is_live
+        )
         .exclude(product_id=line.product_id)
         .annotate(free=F("on_hand") - F("reserved"))
         .filter(free__gt=0)

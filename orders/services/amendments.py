@@ -546,7 +546,7 @@ def order_amend(
     exception this amendment corrects, if any: the amendment is recorded on it as
     a step taken.
     """
-    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR)
+    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR, order=order)
     order = order_lock(order, expected_version)
     if order.status in STILL_CHECKING:
         raise OrderRuleError(

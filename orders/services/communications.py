@@ -157,7 +157,11 @@ def communication_record(
 
 @transaction.atomic
 def communication_send(*, communication_id: int, worker: str = "") -> Communication:
-    """Send a queued e-mail once; a second call finds it sent and does nothing."""
+    """Send a queued e-mail once; a second call finds it sent and does nothing.
+
+    A practice order's e-mail is not sent at all: its customer is a scenario's, so
+    it is marked sent (the event says "simulated") and nobody is e-mailed.
+    """
     communication = (
         Communication.objects.select_for_update()
         .select_related("order__customer")
@@ -165,25 +169,32 @@ def communication_send(*, communication_id: int, worker: str = "") -> Communicat
     )
     if communication.outcome != Communication.Outcome.QUEUED:
         return communication
-    send_mail(
-        subject=communication.subject or f"Your order {communication.order.reference}",
-        message=communication.content,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[communication.order.customer.email],
-    )
+    order = communication.order
+    simulated = order.practice_learner_id is not None
+    if not simulated:
+        send_mail(
+            subject=communication.subject or f"Your order {order.reference}",
+            message=communication.content,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[order.customer.email],
+        )
     communication.outcome = Communication.Outcome.SENT
     communication.sent_at = timezone.now()
     communication.save(update_fields=["outcome", "sent_at"])
+    data = {"communication_id": communication.pk, "purpose": communication.purpose}
+    if simulated:
+        data["simulated"] = True
     event_record(
-        order=communication.order,
+        order=order,
         kind=OrderEvent.Kind.COMMUNICATION_SENT,
         worker=worker,
-        data={"communication_id": communication.pk, "purpose": communication.purpose},
+        data=data,
     )
     logger.info(
-        "Sent %s e-mail for order %s",
+        "%s %s e-mail for order %s",
+        "Simulated" if simulated else "Sent",
         communication.purpose,
-        communication.order.reference,
+        order.reference,
     )
     return communication
 

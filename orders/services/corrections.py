@@ -81,7 +81,7 @@ def price_keep_approve(
     price stays as it is; the exception is resolved, and the order comes off hold
     once nothing else is open.
     """
-    ensure_role(actor, Role.SUPERVISOR)
+    ensure_role(actor, Role.SUPERVISOR, order=exception.order)
     if not note.strip():
         raise OrderRuleError("Say why the price can be kept.")
     order, exception = _lock_exception(exception, expected_version)
@@ -183,7 +183,7 @@ def _contact_record(
     exception: OrderException | None,
     expected_version: int | None,
 ) -> tuple[Order, ContactCorrection]:
-    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR)
+    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR, order=order)
     reason = reason.strip()
     if not reason:
         raise OrderInputError({"reason": ["Say why the details are being corrected."]})

@@ -318,6 +318,17 @@ def order_confirm(
             "backordered_lines": [
                 line.line_number for line in lines if line.status == "backordered"
             ],
+            # What was confirmed, as the customer was told it: practice scoring and
+            # portfolio evidence read it here rather than from the lines later.
+            "lines": [
+                {
+                    "line": line.line_number,
+                    "product_code": line.product_code,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                }
+                for line in lines
+            ],
         },
     )
     return order

@@ -288,7 +288,7 @@ def message_send(
     customer who has not agreed to it, a channel the customer has no details for, a
     phone call without its outcome, or a call-back time that is not in the future.
     """
-    ensure_role(actor, *STAFF)
+    ensure_role(actor, *STAFF, order=order)
     errors = []
     if purpose not in Communication.Purpose.values:
         errors.append("Choose what the message is about.")
@@ -391,7 +391,12 @@ def message_send(
 
 
 def _sample_context() -> dict:
-    order = Order.objects.select_related("customer").order_by("-received_at").first()
+    order = (
+        Order.objects.filter(practice_learner__isnull=True)
+        .select_related("customer")
+        .order_by("-received_at")
+        .first()
+    )
     if order is not None:
         return message_context(order)
     return {"order": {}, "customer": {}, "lines": [], "totals": {}, "extra": {}}

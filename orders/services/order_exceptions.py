@@ -43,7 +43,7 @@ def exception_raise(
     expected_version: int | None = None,
 ) -> OrderException:
     """A person records a problem; an order past verification goes on hold."""
-    ensure_role(actor, *STAFF)
+    ensure_role(actor, *STAFF, order=order)
     order = order_lock(order, expected_version)
     if kind not in OrderException.Kind.values:
         raise OrderRuleError("Choose what kind of problem it is.")
@@ -106,7 +106,7 @@ def exception_add_step(
     expected_version: int | None = None,
 ):
     """Record a step taken towards resolving an exception."""
-    ensure_role(actor, *STAFF)
+    ensure_role(actor, *STAFF, order=exception.order)
     if not text.strip():
         raise OrderRuleError("Describe the step you took.")
     order, exception = lock_open_exception(exception, expected_version)
@@ -141,7 +141,7 @@ def exception_resolve(
     expected_version: int | None = None,
 ) -> OrderException:
     """Close an exception with what was done; the last one takes the order off hold."""
-    ensure_role(actor, *STAFF)
+    ensure_role(actor, *STAFF, order=exception.order)
     if not resolution.strip():
         raise OrderRuleError("Say how the problem was resolved.")
     order, exception = lock_open_exception(exception, expected_version)
@@ -191,7 +191,7 @@ def line_backorder(
     # Imported here: stock_exceptions builds on this module's helpers.
     from .stock_exceptions import out_of_stock_handle
 
-    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR)
+    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR, order=line.order)
     if line.status != OrderLine.Status.SHORT:
         raise OrderRuleError("Only a line that is out of stock can be backordered.")
     exception = OrderException.objects.filter(
@@ -261,7 +261,7 @@ def line_cancel(
     *, line: OrderLine, actor, reason: str, expected_version: int | None = None
 ) -> OrderLine:
     """Cancel one line before it is dispatched, releasing any stock held for it."""
-    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR)
+    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR, order=line.order)
     if not reason.strip():
         raise OrderRuleError("Give the reason for cancelling the line.")
     order, line = _lock_line(line, expected_version)

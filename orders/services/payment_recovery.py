@@ -313,7 +313,7 @@ def payment_retry(*, order: Order, actor, expected_version: int | None = None) -
     Returns the re-run check: passed (the exception resolved, handled by "payment
     retried", and the hold released) or failed (still open).
     """
-    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR)
+    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR, order=order)
     order = _current(order, expected_version)
     refusal = recovery_refusal(order)
     if refusal:
@@ -371,7 +371,7 @@ def payment_change_card(
     payment check: a pass resolves the exception ("another card taken") and
     releases the hold. Returns the re-run check.
     """
-    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR)
+    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR, order=order)
     digits = card_digits(card_number)
     reason = _reason(reason, "taking another card")
     order = _current(order, expected_version)
@@ -407,7 +407,7 @@ def payment_move_to_account(
     released; over it, the re-run opens a CREDIT_LIMIT exception for a supervisor.
     Returns the re-run check.
     """
-    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR)
+    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR, order=order)
     reason = _reason(reason, "moving the order to account terms")
     order = _current(order, expected_version)
     refusal = recovery_refusal(order) or account_refusal(order)
@@ -448,7 +448,7 @@ def credit_limit_approve(
     passes while the total stays within it), resolves the exception and releases
     the hold.
     """
-    ensure_role(actor, Role.SUPERVISOR)
+    ensure_role(actor, Role.SUPERVISOR, order=exception.order)
     note = note.strip()
     if not note:
         raise OrderInputError({"note": ["Write why going over the limit is approved."]})
@@ -520,7 +520,7 @@ def order_refund(
     refund is never paid twice, and a second submit of the page is refused. Returns
     the refund's Payment (declined if the gateway refused it).
     """
-    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR)
+    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR, order=order)
     amount = _refund_amount(amount)
     reason = _reason(reason, "the refund")
     order = order_lock(order, expected_version)

@@ -191,7 +191,6 @@ def line_from_input(
     )
 
 
-@transaction.atomic
 def catalogue_for(order: Order):
     """The products an order may name: the live catalogue for a live order, the
     practice catalogue for a practice one (a code from the other is unknown)."""
@@ -208,6 +207,7 @@ def _ensure_same_world(*, customer: Customer, stock_pool: StockPool, practice_le
         )
 
 
+@transaction.atomic
 def order_receive(
     *,
     customer: Customer,

@@ -327,7 +327,7 @@ def _out_of_stock_settle(
     expected_version: int | None = None,
 ) -> OrderException:
     """out_of_stock_handle's change, in one transaction."""
-    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR)
+    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR, order=exception.order)
     if option not in OPTIONS:
         raise OrderRuleError(
             "Choose what the customer agreed to: backorder, substitute, part shipment "

@@ -847,7 +847,7 @@ def check_rerun(
     """
     if kind not in CHECKS:
         raise OrderRuleError("Choose a check to run.")
-    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR)
+    ensure_role(actor, Role.PROCESSOR, Role.SUPERVISOR, order=order)
     check = check_run(
         order_id=order.pk,
         kind=kind,

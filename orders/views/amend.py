@@ -16,8 +16,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.permissions import PROCESSING, STAFF, role_required
+from accounts.permissions import PROCESSING, STAFF
 
+from ..access import order_role_required
 from ..exceptions import OrderInputError, OrderRuleError, StaleOrderError
 from ..forms.amend import AmendForm, line_forms, new_lines_formset
 from ..models import Check, Communication, Order, OrderException
@@ -120,7 +121,7 @@ def _render(
         rows = rows if rows is not None else line_forms(order)
         formset = formset if formset is not None else new_lines_formset()
         codes = {str(line["product_code"].value() or "") for line in formset.forms}
-        infos = product_infos(codes)
+        infos = product_infos(codes, order=order)
         for line in formset.forms:
             code = str(line["product_code"].value() or "").strip().upper()
             line.product_code_typed = code
@@ -163,7 +164,7 @@ def _map_input_errors(form, rows, formset, error: OrderInputError) -> None:
                 form.add_error(None, message)
 
 
-@role_required(*PROCESSING)
+@order_role_required(*PROCESSING)
 @require_http_methods(["GET", "POST"])
 def order_amend_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Change an order's lines, delivery address or date, keeping its revision."""
@@ -299,7 +300,7 @@ def _check_label(kind: str) -> str:
     return str(dict(Check.Kind.choices).get(kind, kind))
 
 
-@role_required(*STAFF)
+@order_role_required(*STAFF)
 @require_GET
 def order_revisions_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Every kept revision of an order, newest first, and what replaced each."""

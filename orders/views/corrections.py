@@ -13,8 +13,9 @@ from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.models import Role
-from accounts.permissions import PROCESSING, role_required
+from accounts.permissions import PROCESSING
 
+from ..access import order_role_required
 from ..exceptions import OrderInputError, OrderRuleError
 from ..forms.corrections import ContactCorrectForm, PriceApproveForm
 from ..models import OrderException
@@ -25,6 +26,7 @@ from ..services.corrections import (
     contact_field_label,
     price_keep_approve,
 )
+from .practice import refuse_unless_acts_as
 
 
 def _exception(pk: int, exception_pk: int, kinds) -> OrderException:
@@ -62,12 +64,13 @@ def _refuse(form, error: OrderRuleError) -> None:
 # -- approve keeping a price -----------------------------------------------------
 
 
-@role_required(Role.SUPERVISOR)
+@order_role_required(Role.SUPERVISOR)
 @require_http_methods(["GET", "POST"])
 def price_approve(request, pk: int, exception_pk: int) -> HttpResponse:
     """A supervisor approves keeping a line's price that differs from the list."""
     exception = _exception(pk, exception_pk, [OrderException.Kind.PRICE_MISMATCH])
     order = exception.order
+    refuse_unless_acts_as(request.user, order, Role.SUPERVISOR)
     if exception.status != OrderException.Status.OPEN:
         return _not_open(request, exception)
     if request.method == "POST":
@@ -132,7 +135,7 @@ def _correction_message(correction) -> str:
     return text + f" The customer check still finds: {correction.check.detail}"
 
 
-@role_required(*PROCESSING)
+@order_role_required(*PROCESSING)
 @require_http_methods(["GET", "POST"])
 def contact_correct_view(request, pk: int, exception_pk: int) -> HttpResponse:
     """Correct the customer's contact details while handling a contact exception."""

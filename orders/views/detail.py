@@ -14,9 +14,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.permissions import PROCESSING, STAFF, role_required
+from accounts.models import Role
+from accounts.permissions import PROCESSING, STAFF
 from inventory.exceptions import InventoryError
 
+from ..access import acts_as, is_practice, order_role_required
 from ..exceptions import OrderInputError, OrderRuleError
 from ..forms.detail import (
     CallForm,
@@ -64,6 +66,7 @@ from ..services import (
 )
 from ..services.lifecycle import closes_without_follow_up
 from ..services.order_exceptions import documented_path
+from .practice import practice_banner, staff_url
 
 # The follow-up app's kinds, for the timeline (orders does not import followup).
 FOLLOW_UP_KINDS = [
@@ -91,7 +94,7 @@ def _url_or_none(name: str, *args, query: str = "") -> str | None:
 
 
 def _can_rerun(order: Order, user) -> bool:
-    return order.status in RERUN_STATUSES and user.has_role(*PROCESSING)
+    return order.status in RERUN_STATUSES and acts_as(user, order, *PROCESSING)
 
 
 def _checks_context(order: Order, user) -> dict:
@@ -241,7 +244,7 @@ def exception_links(order: Order, exception: OrderException, user) -> list[tuple
     """Where a person goes to handle an open exception of this kind: (label, url)."""
     if exception.status != OrderException.Status.OPEN:
         return []
-    processing = user.has_role(*PROCESSING)
+    processing = acts_as(user, order, *PROCESSING)
     args = (order.pk, exception.pk)
     links = []
     if exception.kind == X.OUT_OF_STOCK and processing:
@@ -263,7 +266,7 @@ def exception_links(order: Order, exception: OrderException, user) -> list[tuple
                 ),
             )
         )
-    if exception.kind == X.PRICE_MISMATCH and user.has_role("supervisor"):
+    if exception.kind == X.PRICE_MISMATCH and acts_as(user, order, Role.SUPERVISOR):
         links.append(
             ("Approve keeping this price", _url_or_none("orders:price_approve", *args))
         )
@@ -278,7 +281,12 @@ def exception_links(order: Order, exception: OrderException, user) -> list[tuple
 
 
 def order_links(order: Order, actions: set, user) -> list[tuple]:
-    """Pages for whole-order work beyond this page: amend it, its payments."""
+    """Pages for whole-order work beyond this page: amend it, its payments.
+
+    A practice order has no complaints or scheduled follow-ups: its learner
+    records the follow-up on this page.
+    """
+    live = not is_practice(order)
     links = [
         (
             "Amend the order (lines, quantities, address or date)",
@@ -287,7 +295,7 @@ def order_links(order: Order, actions: set, user) -> list[tuple]:
         (
             "Payments and refunds",
             _url_or_none("orders:payment", order.pk)
-            if user.has_role(*PROCESSING)
+            if acts_as(user, order, *PROCESSING)
             else None,
         ),
         (
@@ -297,12 +305,13 @@ def order_links(order: Order, actions: set, user) -> list[tuple]:
         (
             "Record a complaint",
             _url_or_none("followup:complaint_open", order.pk)
-            if order.status in (S_.DISPATCHED, S_.DELIVERED, S_.FOLLOWED_UP, S_.CLOSED)
+            if live
+            and order.status in (S_.DISPATCHED, S_.DELIVERED, S_.FOLLOWED_UP, S_.CLOSED)
             else None,
         ),
         (
             "Follow-ups and complaints for this order",
-            _url_or_none("followup:order", order.pk),
+            _url_or_none("followup:order", order.pk) if live else None,
         ),
         (
             "Earlier revisions of this order",
@@ -330,7 +339,7 @@ def _scheduled_follow_up_url(events: list[OrderEvent]) -> str | None:
 
 
 @require_GET
-@role_required(*STAFF)
+@order_role_required(*STAFF)
 def order_detail(request, pk: int):
     """The order page: everything about one order and what may be done next."""
     return _render_detail(request, pk)
@@ -357,11 +366,11 @@ def _render_detail(request, pk: int, bound: dict | None = None, status: int = 20
     template = request.GET.get("template", Communication.Purpose.ACKNOWLEDGEMENT)
     if template not in dict(EmailForm.base_fields["purpose"].choices):
         template = Communication.Purpose.ACKNOWLEDGEMENT
-    processing = user.has_role(*PROCESSING)
+    processing = acts_as(user, order, *PROCESSING)
     line_actions_open = (
         processing and order.is_open and order.status not in EXCEPTION_CLOSED_STATUSES
     )
-    fulfilment_role = user.has_role("dispatcher", "supervisor")
+    fulfilment_role = acts_as(user, order, Role.DISPATCHER, Role.SUPERVISOR)
     # A short line is settled on its out-of-stock page, with the customer's
     # agreement (backorder, substitute, part shipment or cancel).
     out_of_stock = {
@@ -463,14 +472,15 @@ def _render_detail(request, pk: int, bound: dict | None = None, status: int = 20
         ]
         if fulfilment_role
         else [],
-        "list_url": _url_or_none("orders:list"),
+        "list_url": staff_url(order, _url_or_none("orders:list")),
+        "practice": practice_banner(order),
         **_checks_context(order, user),
     }
     return render(request, "orders/order_detail.html", context, status=status)
 
 
 @require_GET
-@role_required(*STAFF)
+@order_role_required(*STAFF)
 def checks_panel(request, pk: int):
     """The verification panel alone: htmx polls it while the checks run."""
     order = get_object_or_404(order_checks_queryset(), pk=pk)
@@ -544,7 +554,7 @@ def _order(pk: int) -> Order:
 
 
 @require_POST
-@role_required(*PROCESSING)
+@order_role_required(*PROCESSING)
 def order_confirm_view(request, pk: int):
     order = _order(pk)
     return _act(
@@ -563,7 +573,7 @@ def order_confirm_view(request, pk: int):
 
 
 @require_POST
-@role_required(*PROCESSING)
+@order_role_required(*PROCESSING)
 def order_cancel_view(request, pk: int):
     order = _order(pk)
     return _act(
@@ -582,7 +592,7 @@ def order_cancel_view(request, pk: int):
 
 
 @require_POST
-@role_required(*PROCESSING)
+@order_role_required(*PROCESSING)
 def order_follow_up_view(request, pk: int):
     order = _order(pk)
     return _act(
@@ -604,7 +614,7 @@ def order_follow_up_view(request, pk: int):
 
 
 @require_POST
-@role_required(*PROCESSING)
+@order_role_required(*PROCESSING)
 def order_close_view(request, pk: int):
     order = _order(pk)
     return _act(
@@ -626,7 +636,7 @@ def _line(pk: int, line_pk: int) -> OrderLine:
 
 
 @require_POST
-@role_required(*PROCESSING)
+@order_role_required(*PROCESSING)
 def line_cancel_view(request, pk: int, line_pk: int):
     line = _line(pk, line_pk)
     return _act(
@@ -646,7 +656,7 @@ def line_cancel_view(request, pk: int, line_pk: int):
 
 
 @require_POST
-@role_required(*PROCESSING)
+@order_role_required(*PROCESSING)
 def check_rerun_view(request, pk: int):
     order = _order(pk)
     return _act(
@@ -665,7 +675,7 @@ def check_rerun_view(request, pk: int):
 
 
 @require_POST
-@role_required(*STAFF)
+@order_role_required(*STAFF)
 def exception_raise_view(request, pk: int):
     order = _order(pk)
     return _act(
@@ -694,7 +704,7 @@ def _exception(pk: int, exception_pk: int) -> OrderException:
 
 
 @require_POST
-@role_required(*STAFF)
+@order_role_required(*STAFF)
 def exception_step_view(request, pk: int, exception_pk: int):
     exception = _exception(pk, exception_pk)
     return _act(
@@ -714,7 +724,7 @@ def exception_step_view(request, pk: int, exception_pk: int):
 
 
 @require_POST
-@role_required(*STAFF)
+@order_role_required(*STAFF)
 def exception_resolve_view(request, pk: int, exception_pk: int):
     exception = _exception(pk, exception_pk)
     return _act(
@@ -736,7 +746,7 @@ def exception_resolve_view(request, pk: int, exception_pk: int):
 
 
 @require_POST
-@role_required(*STAFF)
+@order_role_required(*STAFF)
 def send_email_view(request, pk: int):
     order = _order(pk)
     prefers_email = order.customer.preferred_channel == "email"
@@ -761,7 +771,7 @@ def send_email_view(request, pk: int):
 
 
 @require_POST
-@role_required(*STAFF)
+@order_role_required(*STAFF)
 def log_call_view(request, pk: int):
     order = _order(pk)
     return _act(

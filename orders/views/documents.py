@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.permissions import STAFF, role_required
 
+from ..access import acts_as, order_role_required
 from ..documents import (
     DELIVERY_NOTE,
     LETTERHEAD,
@@ -32,12 +33,15 @@ from ..selectors.fulfilment import (
     shipment_for_document,
     shipment_number,
 )
+from .practice import ensure_may_open
 
 logger = logging.getLogger(__name__)
 
 
-def _refuse_unless_allowed(request: HttpRequest, kind: DocumentKind) -> None:
-    if not request.user.has_role(*kind.roles):
+def _refuse_unless_allowed(
+    request: HttpRequest, kind: DocumentKind, order: Order
+) -> None:
+    if not acts_as(request.user, order, *kind.roles):
         raise PermissionDenied("Your role does not include this document.")
 
 
@@ -68,14 +72,14 @@ def _respond(
     return pdf_response(pdf, filename=filename)
 
 
-@role_required(*STAFF)
+@order_role_required(*STAFF)
 def order_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """The confirmation slip (or acknowledgement) or the picking list of an order."""
     document = ORDER_DOCUMENTS.get(kind)
     if document is None:
         raise Http404("No such document.")
-    _refuse_unless_allowed(request, document)
     order = order_for_fulfilment(pk=pk)
+    _refuse_unless_allowed(request, document, order)
     lines = list(order.lines.all())
     context = {
         "order": order,
@@ -100,9 +104,10 @@ def order_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 @role_required(*STAFF)
 def shipment_delivery_note(request: HttpRequest, pk: int) -> HttpResponse:
     """The delivery note for one shipment: what it contained, and a signature line."""
-    _refuse_unless_allowed(request, DELIVERY_NOTE)
     shipment = shipment_for_document(pk=pk)
     order = shipment.order
+    ensure_may_open(request.user, order, *STAFF)
+    _refuse_unless_allowed(request, DELIVERY_NOTE, order)
     number = shipment_number(shipment)
     shipped = list(shipment.lines.all())
     ordered_units = sum(line.quantity for line in order.lines.all() if line.is_active)

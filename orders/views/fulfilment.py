@@ -1,17 +1,19 @@
 """Fulfilment: the picking list, start picking, dispatch (whole or part), delivery.
 
-Dispatchers and supervisors act; a processor may look at the page but not act.
+Dispatchers and supervisors act; a processor may look at the page but not act, and
+so may a learner on their practice order (its fulfilment is simulated).
 """
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import NoReverseMatch, path, reverse
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import FULFILMENT, STAFF, role_required
 from inventory.exceptions import InventoryError
 
+from ..access import acts_as, order_role_required
 from ..exceptions import OrderRuleError, StaleOrderError
 from ..forms.fulfilment import DeliveryForm, DispatchForm, StartFulfilmentForm
 from ..models import Order, Shipment
@@ -25,6 +27,7 @@ from ..services import (
     order_start_fulfilment,
     shipment_record_delivery,
 )
+from .practice import ensure_may_open, refuse_unless_acts_as, staff_url
 
 S = Order.Status
 
@@ -37,7 +40,7 @@ def _fulfil_page(
     delivery_forms: dict[int, DeliveryForm] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    can_act = request.user.has_role(*FULFILMENT)
+    can_act = acts_as(request.user, order, *FULFILMENT)
     picking = picking_list(order)
     shipments = list(order.shipments.all())
     # A line the customer wants with the rest still waits for stock: nothing goes.
@@ -79,8 +82,16 @@ def _fulfil_page(
         else None,
         "dispatch_form": dispatch_form if can_act else None,
         "dispatch_blockers": blockers,
+        "queue_url": staff_url(order, _queue_url()),
     }
     return render(request, "orders/order_fulfil.html", context, status=status)
+
+
+def _queue_url() -> str | None:
+    try:
+        return reverse("orders:queue", args=["to-fulfil"])
+    except NoReverseMatch:
+        return None
 
 
 def _posted_version(request: HttpRequest) -> int | None:
@@ -103,17 +114,18 @@ def _refuse_if_stale(request: HttpRequest, order: Order) -> bool:
     return True
 
 
-@role_required(*STAFF)
+@order_role_required(*STAFF)
 def order_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
     """The picking list, the dispatch form and the shipments so far."""
     return _fulfil_page(request, order_for_fulfilment(pk=pk))
 
 
 @require_POST
-@role_required(*FULFILMENT)
+@order_role_required(*FULFILMENT)
 def order_start_fulfilment_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Hand a confirmed order to the warehouse: picking starts."""
     order = get_object_or_404(Order, pk=pk)
+    refuse_unless_acts_as(request.user, order, *FULFILMENT)
     form = StartFulfilmentForm(request.POST)
     if _refuse_if_stale(request, order) or not form.is_valid():
         return redirect("orders:fulfil", pk=pk)
@@ -131,10 +143,11 @@ def order_start_fulfilment_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*FULFILMENT)
+@order_role_required(*FULFILMENT)
 def order_dispatch_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Send some or all of the reserved goods with a carrier (one shipment)."""
     order = order_for_fulfilment(pk=pk)
+    refuse_unless_acts_as(request.user, order, *FULFILMENT)
     if _refuse_if_stale(request, order):
         return redirect("orders:fulfil", pk=pk)
     form = DispatchForm(request.POST, order=order, picking=picking_list(order))
@@ -167,6 +180,8 @@ def shipment_record_delivery_view(request: HttpRequest, pk: int) -> HttpResponse
     """Record that a shipment arrived, with proof of delivery."""
     shipment = get_object_or_404(Shipment.objects.select_related("order"), pk=pk)
     order = shipment.order
+    ensure_may_open(request.user, order, *FULFILMENT)
+    refuse_unless_acts_as(request.user, order, *FULFILMENT)
     if _refuse_if_stale(request, order):
         return redirect("orders:fulfil", pk=order.pk)
     form = DeliveryForm(request.POST, shipment_id=shipment.pk)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import Role
 from accounts.permissions import STAFF, role_required
 
+from ..access import order_role_required
 from ..documents import LETTERHEAD, PdfUnavailable, pdf_response, render_pdf
 from ..exceptions import OrderRuleError
 from ..forms.messages import ContactForm, PurposeForm, TemplateForm
@@ -52,7 +53,7 @@ def _letters(order: Order):
 
 
 @require_http_methods(["GET", "POST"])
-@role_required(*STAFF)
+@order_role_required(*STAFF)
 def contact(request, pk: int):
     """Choose a purpose, preview the message on the right channel, send or record it."""
     order = _order(pk)
@@ -175,7 +176,7 @@ def _sent(request, order: Order, communication: Communication):
 
 
 @require_http_methods(["GET"])
-@role_required(*STAFF)
+@order_role_required(*STAFF)
 def letter(request, pk: int, communication_pk: int):
     """A letter recorded on the contact page, as a PDF (large print if it was)."""
     order = _order(pk)
@@ -237,8 +238,11 @@ def message_templates(request):
 
 
 def _recent_orders():
+    """Live orders to preview a wording on: never a learner's practice order."""
     return list(
-        Order.objects.select_related("customer").order_by("-received_at", "-pk")[:20]
+        Order.objects.filter(practice_learner__isnull=True)
+        .select_related("customer")
+        .order_by("-received_at", "-pk")[:20]
     )
 
 

@@ -17,8 +17,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Role
-from accounts.permissions import PROCESSING, role_required
+from accounts.permissions import PROCESSING
 
+from ..access import acts_as, order_role_required
 from ..exceptions import OrderInputError, OrderRuleError
 from ..forms.detail import form_errors_summary
 from ..forms.payment import (
@@ -44,6 +45,7 @@ from ..services.payment_recovery import (
     refundable,
 )
 from ..services.payments import refund_position
+from .practice import refuse_unless_acts_as
 
 SLOTS = {
     PaymentRetryForm: "retry_form",
@@ -61,7 +63,7 @@ def _order(pk: int) -> Order:
 
 
 @require_GET
-@role_required(*PROCESSING)
+@order_role_required(*PROCESSING)
 def order_payment(request, pk: int):
     """The payment page for one order."""
     return _render(request, _order(pk))
@@ -70,7 +72,7 @@ def order_payment(request, pk: int):
 def _render(request, order: Order, bound: dict | None = None, status: int = 200):
     bound = bound or {}
     user = request.user
-    supervisor = user.has_role(Role.SUPERVISOR)
+    supervisor = acts_as(user, order, Role.SUPERVISOR)
     exceptions = open_payment_exceptions(order)
     recovery_blocked = recovery_refusal(order)
     left = refundable(order)
@@ -167,7 +169,7 @@ def _after_check(done: str, failed: str, order: Order):
 
 
 @require_POST
-@role_required(*PROCESSING)
+@order_role_required(*PROCESSING)
 def payment_retry_view(request, pk: int):
     order = _order(pk)
     return _act(
@@ -183,7 +185,7 @@ def payment_retry_view(request, pk: int):
 
 @sensitive_post_parameters("card_number")
 @require_POST
-@role_required(*PROCESSING)
+@order_role_required(*PROCESSING)
 def payment_change_card_view(request, pk: int):
     order = _order(pk)
     return _act(
@@ -206,7 +208,7 @@ def payment_change_card_view(request, pk: int):
 
 
 @require_POST
-@role_required(*PROCESSING)
+@order_role_required(*PROCESSING)
 def payment_move_to_account_view(request, pk: int):
     order = _order(pk)
     return _act(
@@ -229,9 +231,10 @@ def payment_move_to_account_view(request, pk: int):
 
 
 @require_POST
-@role_required(Role.SUPERVISOR)
+@order_role_required(Role.SUPERVISOR)
 def credit_limit_approve_view(request, pk: int, exception_pk: int):
     order = _order(pk)
+    refuse_unless_acts_as(request.user, order, Role.SUPERVISOR)
     exception = get_object_or_404(
         OrderException.objects.select_related("order__customer"),
         pk=exception_pk,
@@ -263,7 +266,7 @@ def credit_limit_approve_view(request, pk: int, exception_pk: int):
 
 
 @require_POST
-@role_required(*PROCESSING)
+@order_role_required(*PROCESSING)
 def order_refund_view(request, pk: int):
     order = _order(pk)
 

@@ -23,6 +23,7 @@ from customers.selectors import CUSTOMER_SEARCH_MIN_LENGTH, customer_search
 from customers.services import customer_create
 from inventory.models import Product, StockLevel
 from inventory.services import stock_pool_live
+from orders.access import is_practice
 from orders.exceptions import OrderInputError
 from orders.forms.receipt import (
     LINES_PREFIX,
@@ -32,6 +33,7 @@ from orders.forms.receipt import (
     ReceiptForm,
     lines_formset,
 )
+from orders.models import Order
 from orders.selectors.receipt import order_for_receipt_token
 from orders.services import order_receive
 
@@ -66,19 +68,23 @@ class ProductInfo:
     restock_date: date | None
 
 
-def product_infos(codes: set[str]) -> dict[str, ProductInfo]:
-    """Products and their available live stock for these codes, in two queries."""
+def product_infos(
+    codes: set[str], *, order: Order | None = None
+) -> dict[str, ProductInfo]:
+    """Products and their available stock for these codes, in two queries: the
+    live catalogue and stock, or for an order, its own catalogue and stock pool
+    (a practice order's are the scenario's)."""
     codes = {code.strip().upper() for code in codes if code and len(code) <= 20}
     if not codes:
         return {}
-    products = list(Product.objects.filter(code__in=codes))
+    practice = is_practice(order) if order is not None else False
+    products = list(Product.objects.filter(code__in=codes, practice=practice))
     if not products:
         return {}
+    pool_id = order.stock_pool_id if order is not None else stock_pool_live().pk
     levels = {
         level.product_id: level
-        for level in StockLevel.objects.filter(
-            pool=stock_pool_live(), product__in=products
-        )
+        for level in StockLevel.objects.filter(pool_id=pool_id, product__in=products)
     }
     infos = {}
     for product in products:
@@ -125,7 +131,8 @@ def _customer_matches(form: ReceiptForm) -> list[Customer]:
         form.data.get("customer") if form.is_bound else form.initial.get("customer")
     )
     if chosen and str(chosen).isdecimal() and all(c.pk != int(chosen) for c in matches):
-        matches = list(Customer.objects.filter(pk=int(chosen))) + matches
+        chosen_customer = Customer.objects.filter(pk=int(chosen), practice=False)
+        matches = list(chosen_customer) + matches
     return matches
 
 

@@ -16,6 +16,7 @@ from accounts.permissions import FULFILMENT, PROCESSING, role_required
 from inventory.exceptions import InventoryError
 from inventory.services import stock_pool_live
 
+from ..access import order_role_required
 from ..exceptions import OrderRuleError, StaleOrderError
 from ..forms.stock import GoodsInForm, OutOfStockForm
 from ..models import OrderException, OrderLine
@@ -78,7 +79,7 @@ def _stock_page(
 
 
 @require_http_methods(["GET", "POST"])
-@role_required(*PROCESSING)
+@order_role_required(*PROCESSING)
 def stock_exception(request: HttpRequest, pk: int, exception_pk: int) -> HttpResponse:
     """A short line: what is in stock, when more comes, and the customer's choice."""
     exception = out_of_stock_exception(order_pk=pk, exception_pk=exception_pk)

@@ -342,10 +342,11 @@ def test_documents_make_a_fixed_number_of_queries(
     order = shipment.order
     client.force_login(supervisor)
     # when each document is opened, then each makes a fixed number of queries:
-    # session, user, roles, order with customer, lines, shipments with people,
-    # shipment lines (and the delivery note first finds the shipment's order)
+    # session, user, whose practice order it is, roles, order with customer, lines,
+    # shipments with people, shipment lines (and the delivery note first finds the
+    # shipment's order)
     for kind in DOCUMENTS:
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(8):
             client.get(_document_url(order, kind))
     with django_assert_num_queries(8):
         client.get(reverse("orders:delivery_note", args=[shipment.pk]))

@@ -236,10 +236,10 @@ def test_fulfil_page_makes_the_same_number_of_queries_for_many_lines_and_shipmen
         )
     client.force_login(dispatcher)
     # when each page is opened, then both make the same, fixed number of queries:
-    # session, user, roles, order with customer, lines, shipments with people,
-    # shipment lines with their order lines
+    # session, user, whose practice order it is, roles, order with customer, lines,
+    # shipments with people, shipment lines with their order lines
     for order in (small, large):
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(8):
             response = client.get(reverse("orders:fulfil", args=[order.pk]))
         assert response.status_code == 200
 
