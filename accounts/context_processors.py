@@ -18,9 +18,13 @@ NAVIGATION = [
     ("Administration", "admin:index", (Role.SUPERVISOR,)),
     ("The unit", "revision:overview", (Role.LEARNER, Role.ASSESSOR, Role.SUPERVISOR)),
     ("Quizzes", "revision:quizzes", (Role.LEARNER,)),
+    ("Practice", "revision:practice", (Role.LEARNER,)),
     ("Reviews", "revision:review", (Role.LEARNER,)),
     ("Progress", "revision:progress", (Role.LEARNER,)),
     ("Plan", "revision:plan", (Role.LEARNER,)),
+    ("Portfolio", "portfolio:mine", (Role.LEARNER,)),
+    ("Portfolios", "portfolio:assessor_list", (Role.ASSESSOR,)),
+    ("Verify an export", "portfolio:verify", (Role.ASSESSOR, Role.SUPERVISOR)),
 ]
 
 

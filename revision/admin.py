@@ -13,9 +13,12 @@ from .models import (
     Answer,
     Attempt,
     ContentItem,
+    PracticeAttempt,
+    PracticeResult,
     Quiz,
     QuizItem,
     ReviewLog,
+    Scenario,
     Section,
 )
 
@@ -150,3 +153,22 @@ class AnswerAdmin(ReadOnly):
 class ReviewLogAdmin(ReadOnly):
     list_display = ("card", "reason", "rating", "due_before", "due_after")
     list_filter = ("reason",)
+
+
+@admin.register(Scenario)
+class ScenarioAdmin(SupervisorsEdit):
+    list_display = ("identifier", "title", "channel", "active")
+    list_filter = ("channel", "active")
+    search_fields = ("identifier", "title", "summary", "incoming")
+    readonly_fields = ("source_digest", "updated_at")
+
+
+@admin.register(PracticeAttempt)
+class PracticeAttemptAdmin(ReadOnly):
+    list_display = ("learner", "scenario", "status", "started_at", "ended_at")
+    list_filter = ("status",)
+
+
+@admin.register(PracticeResult)
+class PracticeResultAdmin(ReadOnly):
+    list_display = ("attempt", "met", "partly", "not_met", "scored_at")

@@ -371,3 +371,96 @@ class PlanDay(models.Model):
 
     def __str__(self) -> str:
         return f"Day {self.day} of {self.plan}"
+
+
+class Scenario(LoadedFromFile):
+    """A practice scenario: an incoming order with planted problems, the customer,
+    stock and payment it runs against, and the model handling.
+
+    `data` holds the customer, the order as captured, stock, payment, what the
+    customer really asked for, earlier orders and the simulated customer's replies;
+    `expected` the model handling (see revision/content/scenarios.toml).
+    """
+
+    class Problem(models.TextChoices):
+        WRONG_CODE = "wrong_code", "Wrong product code"
+        INACTIVE_CODE = "inactive_code", "Inactive product code"
+        QUANTITY_MISMATCH = "quantity_mismatch", "Quantity differs from the request"
+        CONTACT_MISSING = "contact_missing", "Missing or wrong contact details"
+        OUT_OF_STOCK = "out_of_stock", "Out of stock"
+        PAYMENT_DECLINED = "payment_declined", "Payment declined"
+        PRICE_DISAGREEMENT = "price_disagreement", "Price disagreement"
+        DUPLICATE = "duplicate", "Duplicate order"
+        DATE_UNMEETABLE = "date_unmeetable", "Delivery date cannot be met"
+
+    title = models.CharField(max_length=200)
+    summary = models.TextField(help_text="What the learner is told before starting.")
+    channel = models.CharField(max_length=10, help_text="How the order arrived.")
+    incoming = models.TextField(help_text="The order as the customer sent it.")
+    problems = models.JSONField(default=list, blank=True)
+    data = models.JSONField(default=dict)
+    expected = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"{self.identifier}: {self.title}"
+
+    def problem_labels(self) -> list[str]:
+        return [str(self.Problem(p).label) for p in self.problems]
+
+
+class PracticeAttempt(models.Model):
+    """One learner's run of a scenario: its own practice order, customer and stock
+    pool, kept whole after it ends (finished or abandoned) and scored then."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        FINISHED = "finished", "Finished"
+        ABANDONED = "abandoned", "Abandoned"
+
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="practice_attempts",
+    )
+    scenario = models.ForeignKey(
+        Scenario, on_delete=models.PROTECT, related_name="attempts"
+    )
+    order = models.OneToOneField(
+        "orders.Order", on_delete=models.PROTECT, related_name="practice_attempt"
+    )
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.IN_PROGRESS
+    )
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["learner", "-started_at"])]
+
+    def __str__(self) -> str:
+        status = self.get_status_display()
+        return f"{self.scenario.identifier} by {self.learner} ({status})"
+
+
+class PracticeResult(AppendOnly):
+    """The score of an ended attempt, per marking point, with the events behind
+    each judgement copied in: it stays as it was scored whatever happens later."""
+
+    attempt = models.OneToOneField(
+        PracticeAttempt, on_delete=models.PROTECT, related_name="result"
+    )
+    points = models.JSONField(help_text="Per marking point: verdict, evidence, note.")
+    met = models.PositiveSmallIntegerField()
+    partly = models.PositiveSmallIntegerField()
+    not_met = models.PositiveSmallIntegerField()
+    events = models.JSONField(help_text="The order's event trail when it was scored.")
+    scored_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.attempt}: {self.met} met, {self.partly} partly, {self.not_met} not"
+        )

@@ -1,7 +1,7 @@
 """Revision: the unit's pages, quizzes, reviews, progress and the plan. Each views
 module lists its own routes."""
 
-from .views import content, plan, progress, quizzes
+from .views import content, plan, practice, progress, quizzes
 
 app_name = "revision"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     *quizzes.urlpatterns,
     *progress.urlpatterns,
     *plan.urlpatterns,
+    *practice.urlpatterns,
 ]

@@ -29,6 +29,10 @@ def _event(communication: Communication, actor=None) -> None:
             "direction": communication.direction,
             "purpose": communication.purpose,
             "outcome": communication.outcome,
+            # What was said, in the trail itself: timelines and portfolio evidence
+            # show it without reading (or trusting) the communication row later.
+            "subject": communication.subject,
+            "content": communication.content,
         },
     )
 

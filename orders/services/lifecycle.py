@@ -595,6 +595,7 @@ def order_record_follow_up(
             "outcome": outcome,
             "purpose": communication.purpose,
             "satisfaction": satisfaction,
+            "content": communication.content,
         },
     )
     return communication

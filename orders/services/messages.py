@@ -377,6 +377,8 @@ def message_send(
             "large_print": communication.large_print,
             "channel_override_reason": communication.channel_override_reason,
             "call_back_at": call_back_at.isoformat() if call_back_at else None,
+            "subject": communication.subject,
+            "content": communication.content,
         },
     )
     order_save(order, [])

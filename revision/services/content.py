@@ -11,17 +11,23 @@ import hashlib
 import json
 import tomllib
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+
+from inventory.models import Product
+from orders.models import Order
 
 from ..exceptions import ContentFileError
 from ..grading import InvalidItemData, validate_data
-from ..models import ContentItem, Quiz, QuizItem, Section, Source
+from ..models import ContentItem, Quiz, QuizItem, Scenario, Section, Source
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 UNIT_FILE = CONTENT_DIR / "unit.toml"
 QUIZ_FILE = CONTENT_DIR / "quizzes.toml"
+SCENARIO_FILE = CONTENT_DIR / "scenarios.toml"
 
 CONTENT_FIELDS = (
     "section",
@@ -125,11 +131,135 @@ def _retire(model, keep: set[str], report: LoadReport) -> None:
     gone.update(active=False)
 
 
+SCENARIO_KEYS = {
+    "id",
+    "title",
+    "summary",
+    "channel",
+    "incoming",
+    "problems",
+    "customer",
+    "order",
+    "stock",
+    "intended",
+    "prior_orders",
+    "replies",
+    "expected",
+}
+SCENARIO_DATA_KEYS = (
+    "customer",
+    "order",
+    "stock",
+    "intended",
+    "prior_orders",
+    "replies",
+)
+PRODUCT_KEYS = {"code", "name", "unit_price", "vat_rate", "pack_size", "active"}
+
+
+def _practice_catalogue_load(products: list[dict], report: LoadReport) -> set[str]:
+    """The practice catalogue: products only practice orders may name."""
+    codes = set()
+    for entry in products:
+        code = str(entry.get("code", "")).upper()
+        unknown = set(entry) - PRODUCT_KEYS
+        if unknown or not code or not entry.get("name"):
+            raise ContentFileError(f"Practice product {code or '?'}: check its keys.")
+        if Product.objects.filter(code=code, practice=False).exists():
+            raise ContentFileError(
+                f"Practice product {code}: a live product has that code."
+            )
+        values = {
+            "name": entry["name"],
+            "unit_price": Decimal(str(entry["unit_price"])),
+            "vat_rate": Decimal(str(entry.get("vat_rate", "0.20"))),
+            "pack_size": int(entry.get("pack_size", 1)),
+            "active": bool(entry.get("active", True)),
+        }
+        product = Product(code=code, practice=True, **values)
+        try:
+            product.full_clean(validate_unique=False)
+        except ValidationError as error:
+            raise ContentFileError(f"Practice product {code}: {error}") from error
+        _, created = Product.objects.update_or_create(
+            code=code, practice=True, defaults=values
+        )
+        (report.created if created else report.unchanged).append(code)
+        codes.add(code)
+    return codes
+
+
+def _scenario_values(entry: dict, catalogue: set[str], content: dict) -> dict:
+    identifier = entry["id"]
+
+    def need(condition, message):
+        if not condition:
+            raise ContentFileError(f"{identifier}: {message}.")
+
+    unknown = set(entry) - SCENARIO_KEYS
+    need(not unknown, f"unknown keys {sorted(unknown)}")
+    for key in ("title", "summary", "incoming"):
+        need(str(entry.get(key, "")).strip(), f"{key} is empty")
+    need(
+        entry.get("channel") in Order.Channel.values, "channel is not an order channel"
+    )
+    problems = entry.get("problems", [])
+    need(
+        all(p in Scenario.Problem.values for p in problems),
+        f"unknown problems {problems}",
+    )
+    customer = entry.get("customer", {})
+    need(customer.get("name"), "the customer needs a name")
+    order = entry.get("order", {})
+    need(order.get("lines"), "the order needs lines")
+    named = {line["code"] for line in order["lines"]}
+    for prior in entry.get("prior_orders", []):
+        named |= {line["code"] for line in prior.get("lines", [])}
+    named |= {item["code"] for item in entry.get("stock", [])}
+    wrong = "wrong_code" in problems
+    unknown_codes = named - catalogue
+    need(
+        not unknown_codes or wrong,
+        f"products not in the practice catalogue {sorted(unknown_codes)}",
+    )
+    intended = entry.get("intended", {})
+    need(intended.get("lines"), "say what the customer intended (intended.lines)")
+    missing = {line["code"] for line in intended["lines"]} - catalogue
+    need(not missing, f"intended products not in the catalogue {sorted(missing)}")
+    expected = entry.get("expected", {})
+    need(expected.get("channel"), "expected.channel: how to contact this customer")
+    steps = expected.get("steps", [])
+    need(steps, "expected.steps: the model handling")
+    refs = {ref for step in steps for ref in step.get("points", [])}
+    need(
+        refs <= set(content),
+        f"steps name unknown content {sorted(refs - set(content))}",
+    )
+    return {
+        "title": entry["title"],
+        "summary": entry["summary"],
+        "channel": entry["channel"],
+        "incoming": entry["incoming"],
+        "problems": problems,
+        "data": {
+            key: entry.get(key, {} if key != "stock" else [])
+            for key in SCENARIO_DATA_KEYS
+        },
+        "expected": expected,
+    }
+
+
 @transaction.atomic
-def content_load(*, unit_file: Path = UNIT_FILE, quiz_file: Path = QUIZ_FILE):
-    """Load both data files; refuse (and change nothing) if either is wrong."""
+def content_load(
+    *,
+    unit_file: Path = UNIT_FILE,
+    quiz_file: Path = QUIZ_FILE,
+    scenario_file: Path | None = SCENARIO_FILE,
+):
+    """Load the data files; refuse (and change nothing) if any is wrong."""
     unit = read_file(unit_file)
     quizzes = read_file(quiz_file)
+    scenarios = read_file(scenario_file) if scenario_file else {}
     report = LoadReport()
 
     items = unit.get("item", [])
@@ -199,4 +329,15 @@ def content_load(*, unit_file: Path = UNIT_FILE, quiz_file: Path = QUIZ_FILE):
             row.plan_steps.set([content[ref] for ref in steps])
         kept.add(identifier)
     _retire(Quiz, kept, report)
+
+    catalogue = _practice_catalogue_load(scenarios.get("product", []), report)
+    scenario_entries = scenarios.get("scenario", [])
+    _unique_ids(scenario_entries, "Scenario")
+    kept = set()
+    for position, entry in enumerate(scenario_entries, start=1):
+        values = _scenario_values(entry, catalogue, content)
+        _sync(Scenario, entry["id"], position, values, _digest(entry), report)
+        kept.add(entry["id"])
+    if scenario_file:
+        _retire(Scenario, kept, report)
     return report

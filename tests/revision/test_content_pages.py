@@ -272,7 +272,11 @@ def test_a_learners_overview_makes_as_many_queries_for_a_little_as_for_all(
         if item["section"] not in sections_seen or item["id"] == "MC-03":
             sections_seen.add(item["section"])
             few.append(item)
-    content_load(unit_file=write_unit(tmp_path / "few.toml", few), quiz_file=quiz_file)
+    content_load(
+        unit_file=write_unit(tmp_path / "few.toml", few),
+        quiz_file=quiz_file,
+        scenario_file=None,
+    )
     client.force_login(learner)
     with CaptureQueriesContext(connection) as little:
         assert client.get(OVERVIEW).status_code == 200
