@@ -13,6 +13,7 @@ from .. import tasks as order_tasks
 from ..exceptions import OrderRuleError, StaleOrderError
 from ..models import Communication, Order, OrderEvent
 from .background import enqueue_after_commit
+from .channels import channel_for
 from .events import event_record
 
 logger = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ def customer_notify(
     actor=None,
     expected_version: int | None = None,
 ) -> Communication:
-    """Tell the customer something on their preferred channel.
+    """Tell the customer something on the channel that suits them (channel_for).
 
     E-mail is queued and sent by a task after commit; a phone call, letter or text
     is left for a person to make (outcome "to do"), so nothing is claimed as sent
@@ -83,10 +84,8 @@ def customer_notify(
                 content=content.strip(),
                 actor=actor,
             )
-    customer = order.customer
-    channel = customer.preferred_channel
-    if channel == ContactChannel.EMAIL and not customer.email:
-        channel = ContactChannel.PHONE if customer.phone else ContactChannel.LETTER
+    # The same choice a person sending a message gets: accessibility needs first.
+    channel, large_print, _why = channel_for(order.customer)
     outcome = (
         Communication.Outcome.QUEUED
         if channel == ContactChannel.EMAIL
@@ -100,6 +99,7 @@ def customer_notify(
         content=content,
         outcome=outcome,
         actor=actor,
+        large_print=large_print,
     )
     _event(communication, actor)
     if outcome == Communication.Outcome.QUEUED:

@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from accounts.models import Role
 from accounts.permissions import STAFF
-from customers.models import ContactChannel
 
 from .. import tasks as order_tasks
 from ..documents import LETTERHEAD
@@ -23,6 +22,7 @@ from ..exceptions import OrderRuleError
 from ..message_templates import BUILT_IN, COURTESY_PURPOSES
 from ..models import Communication, MessageTemplate, Order, OrderEvent, OrderLine
 from .background import enqueue_after_commit
+from .channels import channel_for, reachable
 from .events import event_record
 from .lifecycle import ensure_role, order_lock, order_save
 
@@ -195,74 +195,6 @@ def message_render(
 
 # -- channel -----------------------------------------------------------------------
 
-_LARGE_PRINT = ("large print", "large-print", "largeprint", "partially sighted")
-_PHONE_ONLY = ("phone only", "telephone only", "by phone", "no letters", "blind")
-_TEXT = ("bsl", "deaf", "hard of hearing", "text only", "text message", "sms")
-
-
-def _reachable(customer, channel: str) -> bool:
-    if channel == C.EMAIL:
-        return bool(customer.email)
-    if channel in (C.PHONE, C.SMS):
-        return bool(customer.phone)
-    if channel == C.LETTER:
-        return bool(customer.address_line1 and customer.postcode)
-    return False
-
-
-def channel_for(customer) -> tuple[str, bool, str]:
-    """(channel, large_print, why): how to reach this customer.
-
-    Accessibility needs come first (large print, phone only, BSL or text), then the
-    preferred channel; a channel without the details to use it falls back to one
-    that has them.
-    """
-    needs = " ".join(customer.accessibility_needs.lower().split())
-    preferred = customer.preferred_channel
-    preferred_label = ContactChannel(preferred).label.lower()
-    large_print = any(word in needs for word in _LARGE_PRINT)
-    reasons = []
-    channel = preferred
-    if any(word in needs for word in _PHONE_ONLY):
-        channel = C.PHONE
-        reasons.append(
-            f"their accessibility needs say “{customer.accessibility_needs.strip()}”, "
-            "so phone them"
-        )
-        large_print = False
-    elif any(word in needs for word in _TEXT):
-        if preferred in (C.EMAIL, C.SMS, C.LETTER) and _reachable(customer, preferred):
-            channel = preferred
-        else:
-            channel = C.SMS if customer.phone else C.EMAIL
-        reasons.append(
-            f"their accessibility needs say “{customer.accessibility_needs.strip()}”, "
-            "so write to them (text message, e-mail or letter), not a voice call"
-        )
-    else:
-        reasons.append(f"they prefer {preferred_label}")
-    if not _reachable(customer, channel):
-        missing = channel
-        fallback = next(
-            (
-                c
-                for c in (C.EMAIL, C.PHONE, C.LETTER, C.SMS)
-                if c != missing and _reachable(customer, c)
-            ),
-            channel,
-        )
-        if fallback != channel:
-            reasons.append(
-                f"but no {C(missing).label.lower()} details are recorded, so use "
-                f"{C(fallback).label.lower()}"
-            )
-            channel = fallback
-    if large_print:
-        reasons.append("in large print (their accessibility needs ask for it)")
-    why = "Recommended because " + ", ".join(reasons) + "."
-    return channel, large_print, why
-
-
 # -- sending -----------------------------------------------------------------------
 
 
@@ -314,7 +246,7 @@ def message_send(
             f"{C(recommended).label.lower()}. Give the reason for using "
             f"{C(channel).label.lower()} instead."
         )
-    if not _reachable(customer, channel):
+    if not reachable(customer, channel):
         detail = {
             C.EMAIL: "e-mail address",
             C.PHONE: "phone number",
