@@ -20,6 +20,7 @@ run: install
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py seed_demo_followup
 	$(BIN)/python manage.py load_revision_content
+	$(BIN)/python manage.py seed_demo_portfolio
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile.dev
 
 ## Every test. With DATABASE_URL / CELERY_BROKER_URL unset, the PostgreSQL and
@@ -40,6 +41,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/intake.py
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/export.py
 
 clean:
 	rm -rf var .pytest_cache

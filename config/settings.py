@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "orders",
     "followup",
     "revision",
+    "portfolio",
 ]
 
 MIDDLEWARE = [

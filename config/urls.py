@@ -12,5 +12,6 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("followup/", include("followup.urls")),
     path("revision/", include("revision.urls")),
+    path("portfolio/", include("portfolio.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,287 @@
+"""Checking an export: does this ZIP match what the assessor signed off?
+
+Four questions, each answered as a plain line:
+1. Are the files as they were exported (each file's SHA-256 against the manifest)?
+2. Do the events in events.json hash to the final hash the manifest states?
+3. Does that hash, recomputed from the events, equal the final hash stored with
+   the sign-off in OrderDesk's database (found by the manifest's sign-off id)?
+   A forged manifest cannot change this answer: the hash is recomputed here.
+4. Is the evidence in OrderDesk now still what was signed off?
+
+The export matches what was signed off only when every answer is yes.
+"""
+
+import hashlib
+import json
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.utils import timezone
+
+from .evidence import final_hash
+from .exceptions import ExportInvalid
+from .exports import EVENTS_JSON, FORMAT, MANIFEST
+from .models import Portfolio, SignOff, Unlock
+from .services import evidence_check
+
+MAX_UPLOAD = 50 * 1024 * 1024
+# What the ZIP may unpack to: a ZIP that claims more is refused before reading.
+MAX_UNPACKED = 200 * 1024 * 1024
+MATCHES = "Matches what was signed off"
+DOES_NOT_MATCH = "Does not match"
+
+
+@dataclass
+class Finding:
+    ok: bool
+    text: str
+
+
+@dataclass
+class VerificationReport:
+    findings: list[Finding] = field(default_factory=list)
+    portfolio: Portfolio | None = None
+    sign_off: SignOff | None = None
+    learner_username: str = ""
+    generated_at: str = ""  # the day it was exported, as people read it
+    event_count: int = 0
+
+    @property
+    def matches(self) -> bool:
+        return bool(self.findings) and all(f.ok for f in self.findings)
+
+    @property
+    def verdict(self) -> str:
+        return MATCHES if self.matches else DOES_NOT_MATCH
+
+    def add(self, ok: bool, text: str) -> bool:
+        self.findings.append(Finding(ok, text))
+        return ok
+
+    def as_text(self) -> str:
+        lines = [f"{'ok  ' if f.ok else 'FAIL'}  {f.text}" for f in self.findings]
+        return "\n".join([*lines, "", f"Verdict: {self.verdict}"])
+
+
+def _day(moment) -> str:
+    local = timezone.localtime(moment)
+    return f"{local.day} {local:%b %Y}"
+
+
+def _exported_on(value) -> str:
+    try:
+        return _day(datetime.fromisoformat(value))
+    except (TypeError, ValueError):
+        return ""
+
+
+def _size(file) -> int:
+    position = file.tell()
+    file.seek(0, 2)
+    size = file.tell()
+    file.seek(position)
+    return size
+
+
+def _open(file) -> zipfile.ZipFile:
+    try:
+        size = _size(file)
+    except (OSError, AttributeError, ValueError) as error:
+        raise ExportInvalid("The file could not be read.") from error
+    if size == 0:
+        raise ExportInvalid("The file is empty.")
+    if size > MAX_UPLOAD:
+        raise ExportInvalid(
+            f"The file is {size / 1024 / 1024:.0f} MB; an export is at most "
+            f"{MAX_UPLOAD // 1024 // 1024} MB. Choose the ZIP OrderDesk gave you."
+        )
+    try:
+        file.seek(0)
+        archive = zipfile.ZipFile(file)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        raise ExportInvalid(
+            "This is not a ZIP file. Choose the .zip file of a portfolio export, "
+            "as OrderDesk gave it to you."
+        ) from error
+    if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED:
+        raise ExportInvalid("This ZIP unpacks to more than any export could hold.")
+    return archive
+
+
+def _read(archive: zipfile.ZipFile, name: str) -> bytes | None:
+    try:
+        return archive.read(name)
+    except KeyError:
+        return None
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        ValueError,
+        EOFError,
+        RuntimeError,
+        NotImplementedError,
+    ):
+        # A damaged or encrypted member reads as changed, not as an error page.
+        return b""
+
+
+def _manifest(archive: zipfile.ZipFile) -> dict:
+    raw = _read(archive, MANIFEST)
+    if raw is None:
+        raise ExportInvalid(
+            "This ZIP has no manifest.json: it is not an OrderDesk portfolio export."
+        )
+    try:
+        manifest = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        raise ExportInvalid(
+            "The export's manifest.json cannot be read: it has been damaged or edited."
+        ) from error
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ExportInvalid("This ZIP is not an OrderDesk portfolio export.")
+    files, evidence = manifest.get("files"), manifest.get("evidence")
+    if not isinstance(files, dict) or not files or not isinstance(evidence, dict):
+        raise ExportInvalid("The export's manifest is incomplete.")
+    if not isinstance(manifest.get("portfolio_id"), int) or not isinstance(
+        manifest.get("learner_id"), int
+    ):
+        raise ExportInvalid("The export's manifest does not say whose portfolio it is.")
+    return manifest
+
+
+def _check_files(report, archive, manifest) -> bool:
+    problems = []
+    for name, expected in sorted(manifest["files"].items()):
+        content = _read(archive, name)
+        if content is None:
+            problems.append(f"{name} is missing")
+        elif not isinstance(expected, dict) or (
+            hashlib.sha256(content).hexdigest() != expected.get("sha256")
+        ):
+            problems.append(f"{name} has changed")
+    extra = sorted(set(archive.namelist()) - set(manifest["files"]) - {MANIFEST})
+    problems += [f"{name} was added" for name in extra]
+    if problems:
+        return report.add(
+            False,
+            "Files changed since the export was made: " + "; ".join(problems) + ".",
+        )
+    return report.add(
+        True,
+        f"Files intact: all {len(manifest['files'])} files match the manifest's "
+        "checksums.",
+    )
+
+
+def _records(archive) -> list[dict] | None:
+    raw = _read(archive, EVENTS_JSON)
+    try:
+        records = json.loads(raw) if raw else None
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        return None
+    return records
+
+
+def _sign_off(report, manifest, portfolio) -> SignOff | None:
+    summary = manifest.get("sign_off")
+    if not isinstance(summary, dict) or not isinstance(summary.get("id"), int):
+        report.add(
+            False,
+            "The export was made when the portfolio was not signed off: there is no "
+            "sign-off to compare it with.",
+        )
+        return None
+    sign_off = (
+        SignOff.objects.filter(pk=summary["id"], portfolio=portfolio)
+        .select_related("assessor")
+        .first()
+    )
+    if sign_off is None:
+        report.add(False, "The sign-off this export names is not in OrderDesk.")
+        return None
+    if summary.get("final_hash") != sign_off.final_hash:
+        report.add(
+            False,
+            "The manifest's sign-off hash differs from the sign-off recorded in "
+            "OrderDesk: the manifest has been altered.",
+        )
+    return sign_off
+
+
+def verify_export(file) -> VerificationReport:
+    """Check an export's ZIP (a file object open for reading in binary).
+
+    Raises ExportInvalid, with a message for the person, when the file cannot be
+    read as a portfolio export at all.
+    """
+    archive = _open(file)
+    manifest = _manifest(archive)
+    report = VerificationReport(
+        learner_username=str(manifest.get("learner_username", "")),
+        generated_at=_exported_on(manifest.get("generated_at")),
+    )
+    _check_files(report, archive, manifest)
+
+    records = _records(archive)
+    recomputed = None
+    if records is None:
+        report.add(False, "The event list (events.json) is missing or unreadable.")
+    else:
+        report.event_count = len(records)
+        recomputed = final_hash(records, learner_id=manifest["learner_id"])
+        if recomputed == manifest["evidence"].get("final_hash"):
+            report.add(
+                True,
+                f"The {len(records)} events in the export hash to the final hash "
+                "in its manifest.",
+            )
+        else:
+            report.add(
+                False,
+                "The events in the export do not hash to the final hash in its "
+                "manifest: the events or the manifest have been altered.",
+            )
+
+    portfolio = (
+        Portfolio.objects.filter(
+            pk=manifest["portfolio_id"], learner_id=manifest["learner_id"]
+        )
+        .select_related("learner", "assessor")
+        .first()
+    )
+    if portfolio is None:
+        report.add(False, "No portfolio in OrderDesk matches this export.")
+        return report
+    report.portfolio = portfolio
+
+    sign_off = _sign_off(report, manifest, portfolio)
+    if sign_off is None:
+        return report
+    report.sign_off = sign_off
+    signed = f"the sign-off of {_day(sign_off.at)} by {sign_off.assessor}"
+    if recomputed is not None and recomputed == sign_off.final_hash:
+        report.add(True, f"Evidence in the export matches {signed}.")
+    else:
+        report.add(False, f"Evidence in the export differs from {signed}.")
+
+    unlock = Unlock.objects.filter(sign_off=sign_off).select_related("by").first()
+    if unlock is not None:
+        report.add(
+            False,
+            f"That sign-off was withdrawn on {_day(unlock.at)} by {unlock.by}: "
+            f"{unlock.reason}",
+        )
+
+    unchanged, _, count = evidence_check(portfolio, sign_off)
+    if unchanged:
+        report.add(True, "The evidence in OrderDesk is unchanged since sign-off.")
+    else:
+        report.add(
+            False,
+            f"The evidence in OrderDesk has changed since sign-off (it now has "
+            f"{count} events; {sign_off.event_count} were signed off).",
+        )
+    return report
