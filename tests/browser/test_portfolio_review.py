@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from portfolio.models import SignOff
 from portfolio.services import entry_add, portfolio_for
 from revision.services.content import content_load
-from tests.portfolio.test_evidence import play_ps01
+from tests.portfolio.helpers import play_ps01
 
 CRITERIA = ["AC-01", "AC-02", "AC-03", "AC-04", "AC-05"]
 

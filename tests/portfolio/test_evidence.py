@@ -10,7 +10,8 @@ from django.db import connection
 from portfolio.evidence import chain, final_hash, portfolio_records, read_order
 from portfolio.services import entry_add, portfolio_for
 from revision.services.content import content_load
-from tests.revision.practice_runs import Run
+
+from .helpers import play_ps01
 
 LEARNER = "learner1"
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -19,23 +20,6 @@ START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def loaded(db):
     content_load()
-
-
-def play_ps01(learner, capture, *, follow_up: bool = True) -> Run:
-    """The model handling of PS-01 (or the same without the follow-up)."""
-    run = Run.start(learner, "PS-01", capture)
-    run.tell(
-        "backorder_notice",
-        "The paper is out of stock until Thursday. Shall we send it then?",
-    )
-    (reply,) = run.replies()
-    run.backorder(reply.content)
-    run.confirm()
-    run.fulfil()
-    if follow_up:
-        run.follow_up(satisfaction=5, notes="Arrived Friday, very happy.")
-    run.finish()
-    return run
 
 
 class Trail:

@@ -12,9 +12,8 @@ from portfolio.services import entry_add, portfolio_for
 from revision.services.content import content_load
 from tests.factories import UserFactory
 
-from .test_evidence import play_ps01
+from .helpers import judge_all, play_ps01, signed_off
 from .test_pages_learner import started_orders
-from .test_services import judge_all, signed_off
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ from revision.services.content import content_load
 from revision.services.practice import practice_finish, practice_start
 from tests.factories import UserFactory
 
-from .test_evidence import play_ps01
-from .test_services import signed_off
+from .helpers import play_ps01, signed_off
 
 
 @pytest.fixture

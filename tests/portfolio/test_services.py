@@ -25,7 +25,7 @@ from portfolio.services import (
 )
 from tests.factories import UserFactory
 
-from .test_evidence import play_ps01
+from .helpers import judge_all, play_ps01, signed_off
 
 
 @pytest.fixture
@@ -40,22 +40,6 @@ def portfolio(db, learner, assessor, django_capture_on_commit_callbacks):
     portfolio.assessor = assessor
     portfolio.save()
     return portfolio
-
-
-def judge_all(portfolio, assessor, verdict=Review.Verdict.MET) -> None:
-    for criterion in criteria():
-        review_record(
-            portfolio=portfolio,
-            assessor=assessor,
-            criterion=criterion,
-            verdict=verdict,
-            comment=f"{criterion.identifier} shown in the order's trail.",
-        )
-
-
-def signed_off(portfolio, assessor) -> SignOff:
-    judge_all(portfolio, assessor)
-    return sign_off(portfolio=portfolio, assessor=assessor, declared=True)
 
 
 # -- entries -----------------------------------------------------------------------
