@@ -82,62 +82,9 @@ def setup_django() -> None:
 
 def model_run(learner, scenario):
     """PS-01 as its model handling goes, through the services the pages call."""
-    from django.utils import timezone
+    from portfolio.demo import ps01_model_run
 
-    from orders.models import Communication, Order, OrderException
-    from orders.selectors.detail import earliest_promise_date
-    from orders.services import (
-        order_confirm,
-        order_record_follow_up,
-        out_of_stock_handle,
-    )
-    from orders.services.messages import message_send
-    from revision.services.practice import (
-        practice_customer_replies,
-        practice_finish,
-        practice_fulfil,
-        practice_start,
-    )
-
-    attempt = practice_start(learner=learner, scenario=scenario)
-    order = Order.objects.get(pk=attempt.order_id)
-    message_send(
-        order=order,
-        actor=learner,
-        purpose=Communication.Purpose.BACKORDER_NOTICE,
-        channel="email",
-        subject=f"Your order {order.reference}: paper out of stock",
-        body=(
-            "Dear Mrs Patel,\n\nThank you for your order. The A4 80 gsm paper is out "
-            "of stock; more arrives in four days. May we send your 10 boxes then?"
-            "\n\nKind regards"
-        ),
-    )
-    (reply,) = practice_customer_replies(attempt=attempt, learner=learner)
-    out_of_stock_handle(
-        exception=order.exceptions.get(kind=OrderException.Kind.OUT_OF_STOCK),
-        actor=learner,
-        option=OrderException.Handling.BACKORDER,
-        agreement=reply.content,
-        agreement_channel="email",
-    )
-    order = Order.objects.get(pk=order.pk)
-    order_confirm(
-        order=order,
-        actor=learner,
-        promised_date=earliest_promise_date(order, timezone.localdate()),
-    )
-    practice_fulfil(attempt=attempt, learner=learner)
-    order_record_follow_up(
-        order=Order.objects.get(pk=order.pk),
-        actor=learner,
-        channel="email",
-        outcome=Communication.Outcome.RECEIVED,
-        notes="Mrs Patel says the paper arrived on the promised day; very happy.",
-        satisfaction=5,
-    )
-    practice_finish(attempt=attempt, learner=learner)
-    return Order.objects.get(pk=order.pk)
+    return ps01_model_run(learner, scenario)
 
 
 def build_portfolio(orders: int):

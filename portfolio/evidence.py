@@ -70,6 +70,11 @@ def portfolio_entries(portfolio: Portfolio) -> list[Entry]:
 def portfolio_records(portfolio: Portfolio, entries: list[Entry] | None = None):
     """Every evidence event of the portfolio, in chain order (two queries)."""
     entries = portfolio_entries(portfolio) if entries is None else entries
+    return records_for_entries(entries)
+
+
+def records_by_order(entries: list[Entry]) -> dict[int, list[dict]]:
+    """The evidence events of these entries' orders, by order id (one query)."""
     references = {entry.order_id: entry.order.reference for entry in entries}
     events = (
         OrderEvent.objects.filter(order_id__in=references)
@@ -79,6 +84,12 @@ def portfolio_records(portfolio: Portfolio, entries: list[Entry] | None = None):
     by_order: dict[int, list[dict]] = {order_id: [] for order_id in references}
     for event in events:
         by_order[event.order_id].append(event_record(event, references[event.order_id]))
+    return by_order
+
+
+def records_for_entries(entries: list[Entry]) -> list[dict]:
+    """The entries' evidence events, in chain order."""
+    by_order = records_by_order(entries)
     return [record for entry in entries for record in by_order[entry.order_id]]
 
 

@@ -23,6 +23,7 @@ from .evidence import (
     portfolio_records,
     read_order,
     read_portfolio,
+    records_by_order,
 )
 from .models import Entry, Portfolio, Review, SignOff
 
@@ -408,15 +409,7 @@ def assigned_portfolios(assessor) -> list[AssignedRow]:
         .order_by("learner__last_name", "learner__first_name", "learner__username")
     )
     entries = [entry for p in portfolios for entry in p.ordered_entries]
-    references = {entry.order_id: entry.order.reference for entry in entries}
-    events = (
-        OrderEvent.objects.filter(order_id__in=references)
-        .select_related("actor")
-        .order_by("at", "pk")
-    )
-    by_order: dict[int, list[dict]] = {order_id: [] for order_id in references}
-    for event in events:
-        by_order[event.order_id].append(event_record(event, references[event.order_id]))
+    by_order = records_by_order(entries)
     identifiers = [c.identifier for c in services.criteria()]
     rows = []
     for portfolio in portfolios:

@@ -40,7 +40,8 @@ from portfolio.tasks import export_build_task
 from revision.services.content import content_load
 from tests.conftest import skip_or_fail
 from tests.factories import UserFactory
-from tests.revision.practice_runs import Run
+
+from .helpers import play_ps01
 
 REFLECTION = "I asked Mrs Patel before promising a date; next time I will say when."
 COMMENT = "Well evidenced."
@@ -59,17 +60,7 @@ def people():
 def model_run(learner, capture):
     """PS-01 handled as the model handling says; the order is added to the
     learner's portfolio with a reflection."""
-    run = Run.start(learner, "PS-01", capture)
-    run.tell(
-        "backorder_notice",
-        "The paper is out of stock until Thursday. Shall we send it then?",
-    )
-    (reply,) = run.replies()
-    run.backorder(reply.content)
-    run.confirm()
-    run.fulfil()
-    run.follow_up(satisfaction=5, notes="Arrived Friday, very happy.")
-    run.finish()
+    run = play_ps01(learner, capture)
     entry_add(learner=learner, order=run.order, reflection=REFLECTION)
     return run.order
 
