@@ -303,3 +303,28 @@ def test_message_template_previews_use_live_orders_only(
     ).content.decode()
     assert live.reference in page
     assert practice.reference not in page
+
+
+@pytest.mark.parametrize("page", ["contact", "payment", "amend", "revisions"])
+def test_every_page_of_a_practice_order_leads_back_to_the_attempt(
+    client, practice_order, learner, page
+):
+    # given the learner's practice order
+    order = practice_order()
+    client.force_login(learner)
+    # when they open one of its pages, then it says it is practice and links back
+    response = client.get(url(f"orders:{page}", order))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Practice order" in body
+    assert reverse("revision:practice_order", args=[order.pk]) in body
+
+
+def test_a_live_orders_pages_carry_no_practice_banner(
+    client, verified_order, processor
+):
+    order = verified_order()
+    client.force_login(processor)
+    response = client.get(url("orders:contact", order))
+    assert response.status_code == 200
+    assert "Practice order" not in response.content.decode()
