@@ -53,6 +53,29 @@ def ensure_acts_as(actor, order: Order | None, *roles: str) -> None:
     )
 
 
+def _ensure_may_open(user, practice_learner_id: int | None, roles) -> None:
+    """A practice order is its learner's only (anyone else 404, so it is not
+    revealed); a live order needs one of `roles` (else 403)."""
+    if practice_learner_id is not None:
+        if practice_learner_id != user.pk:
+            raise Http404("No such order.")
+    elif not user.has_role(*roles):
+        raise PermissionDenied("Your role does not include this page.")
+
+
+def ensure_may_open(user, order: Order, *roles: str) -> None:
+    """order_role_required's rule for an order already loaded (a page reached
+    through another object's id: a shipment, a complaint, a follow-up)."""
+    _ensure_may_open(user, order.practice_learner_id, roles)
+
+
+def refuse_unless_acts_as(user, order: Order, *roles: str) -> None:
+    """403 for a person who may open the order but not act in one of `roles` on
+    it: a learner on a supervisor's or a dispatcher's page of their practice order."""
+    if not acts_as(user, order, *roles):
+        raise PermissionDenied("Your role does not include this page.")
+
+
 def order_role_required(*roles: str, lookup: str = "pk") -> Callable:
     """For a view of one order (its pk in the URL): sign-in required; a live order
     needs one of `roles` (else 403); a practice order only its learner (anyone
@@ -68,11 +91,8 @@ def order_role_required(*roles: str, lookup: str = "pk") -> Callable:
                     "practice_learner_id", flat=True
                 )
             )
-            if learner and learner[0] is not None:
-                if learner[0] != request.user.pk:
-                    raise Http404("No such order.")
-            elif not request.user.has_role(*roles):
-                raise PermissionDenied("Your role does not include this page.")
+            # A missing order is the view's own 404; check it as a live one.
+            _ensure_may_open(request.user, learner[0] if learner else None, roles)
             return view(request, *args, **kwargs)
 
         wrapped.required_roles = roles

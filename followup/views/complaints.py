@@ -17,10 +17,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import STAFF, role_required
-from orders.access import is_practice, order_role_required
+from orders.access import ensure_may_open, is_practice, order_role_required
 from orders.exceptions import OrderRuleError
 from orders.models import Communication, Order, OrderEvent
-from orders.views.practice import ensure_may_open
 
 from ..complaints import (
     HEAT_STEPS,

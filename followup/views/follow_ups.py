@@ -8,10 +8,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from accounts.permissions import PROCESSING, STAFF, role_required
-from orders.access import is_practice, order_role_required
+from orders.access import ensure_may_open, is_practice, order_role_required
 from orders.exceptions import OrderRuleError
 from orders.models import Order, OrderLine
-from orders.views.practice import ensure_may_open
 
 from ..forms import FollowUpRecordForm
 from ..models import Complaint, FollowUp

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.models import Role
 from accounts.permissions import PROCESSING
 
-from ..access import order_role_required
+from ..access import order_role_required, refuse_unless_acts_as
 from ..exceptions import OrderInputError, OrderRuleError
 from ..forms.corrections import ContactCorrectForm, PriceApproveForm
 from ..models import OrderException
@@ -26,7 +26,6 @@ from ..services.corrections import (
     contact_field_label,
     price_keep_approve,
 )
-from .practice import refuse_unless_acts_as
 
 
 def _exception(pk: int, exception_pk: int, kinds) -> OrderException:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.permissions import STAFF, role_required
 
-from ..access import acts_as, order_role_required
+from ..access import acts_as, ensure_may_open, order_role_required
 from ..documents import (
     DELIVERY_NOTE,
     LETTERHEAD,
@@ -33,7 +33,6 @@ from ..selectors.fulfilment import (
     shipment_for_document,
     shipment_number,
 )
-from .practice import ensure_may_open
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,12 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import FULFILMENT, STAFF, role_required
 from inventory.exceptions import InventoryError
 
-from ..access import acts_as, order_role_required
+from ..access import (
+    acts_as,
+    ensure_may_open,
+    order_role_required,
+    refuse_unless_acts_as,
+)
 from ..exceptions import OrderRuleError, StaleOrderError
 from ..forms.fulfilment import DeliveryForm, DispatchForm, StartFulfilmentForm
 from ..models import Order, Shipment
@@ -27,7 +32,7 @@ from ..services import (
     order_start_fulfilment,
     shipment_record_delivery,
 )
-from .practice import ensure_may_open, refuse_unless_acts_as, staff_url
+from .practice import staff_url
 
 S = Order.Status
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import Role
 from accounts.permissions import PROCESSING
 
-from ..access import acts_as, order_role_required
+from ..access import acts_as, order_role_required, refuse_unless_acts_as
 from ..exceptions import OrderInputError, OrderRuleError
 from ..forms.detail import form_errors_summary
 from ..forms.payment import (
@@ -45,7 +45,6 @@ from ..services.payment_recovery import (
     refundable,
 )
 from ..services.payments import refund_position
-from .practice import refuse_unless_acts_as
 
 SLOTS = {
     PaymentRetryForm: "retry_form",

@@ -1,35 +1,11 @@
-"""What the order pages do differently for a learner's practice order.
+"""What the order pages show differently for a learner's practice order: the
+banner linking back to the attempt, and no links to staff-only pages. Who may open
+or act on which page is orders.access."""
 
-A practice order opens on the same pages as a live one, for its learner only (see
-orders.access). These helpers cover what the order_role_required decorator cannot:
-pages reached through another object's id (a shipment), actions that need a role
-the learner does not stand in for, and the banner linking back to the attempt.
-"""
-
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 
-from ..access import acts_as, is_practice
+from ..access import is_practice
 from ..models import Order
-
-
-def ensure_may_open(user, order: Order, *roles: str) -> None:
-    """order_role_required's rule for an order already loaded: a practice order is
-    its learner's only (anyone else 404, so it is not revealed); a live order
-    needs one of `roles` (else 403)."""
-    if is_practice(order):
-        if order.practice_learner_id != user.pk:
-            raise Http404("No such order.")
-    elif not user.has_role(*roles):
-        raise PermissionDenied("Your role does not include this page.")
-
-
-def refuse_unless_acts_as(user, order: Order, *roles: str) -> None:
-    """403 for a person who may open the order but not act in one of `roles` on
-    it: a learner on a supervisor's or a dispatcher's page of their practice order."""
-    if not acts_as(user, order, *roles):
-        raise PermissionDenied("Your role does not include this page.")
 
 
 def practice_banner(order: Order) -> dict | None:
