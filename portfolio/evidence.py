@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.core.serializers.json import DjangoJSONEncoder
 
 from orders.models import OrderEvent
+from revision.scoring import STAGES, Trail, stages_reached
 
 from .models import Entry, Portfolio
 
@@ -95,13 +96,6 @@ def records_for_entries(entries: list[Entry]) -> list[dict]:
 
 # -- the assessment criteria -------------------------------------------------------
 
-STAGES = [
-    (("received",), "Receipt"),
-    (("verified", "held"), "Verification"),
-    (("confirmed",), "Confirmation"),
-    (("delivered",), "Fulfilment"),
-    (("followed_up",), "Follow-up"),
-]
 CROSS_CHECKS = {
     "quantities": "order quantities",
     "products": "product codes",
@@ -130,29 +124,13 @@ class OrderEvidence:
         return [r for r in self.records if r["kind"] in kinds]
 
 
-def _first(records: list[dict], *kinds: str) -> dict | None:
-    return next((r for r in records if r["kind"] in kinds), None)
-
-
-def _before(limit: dict | None, records: list[dict]) -> list[dict]:
-    if limit is None:
-        return records
-    return [r for r in records if (r["at"], r["id"]) < (limit["at"], limit["id"])]
-
-
 def read_order(reference: str, records: list[dict], learner_username: str):
     """Map one order's events to the assessment criteria AC-01 … AC-05."""
-    stages, reached, previous, in_order = [], [], None, True
-    for kinds, label in STAGES:
-        event = _first(records, *kinds)
-        stages.append((label, event["at"] if event else None))
-        if event is None:
-            continue
-        if previous is not None and (event["at"], event["id"]) < previous:
-            in_order = False
-        previous = (event["at"], event["id"])
-        reached.append(event)
-    confirmed = _first(records, "confirmed")
+    trail = Trail(records)
+    reached_by, in_order = stages_reached(trail)
+    stages = [(label, event["at"] if event else None) for label, event in reached_by]
+    reached = [event for _label, event in reached_by if event is not None]
+    confirmed = trail.first("confirmed")
     criteria = {}
 
     complete = len(reached) == len(STAGES)
@@ -168,7 +146,7 @@ def read_order(reference: str, records: list[dict], learner_username: str):
         [r["id"] for r in reached],
     )
 
-    checks = _before(confirmed, [r for r in records if r["kind"] == "check_recorded"])
+    checks = trail.before(confirmed, trail.of("check_recorded"))
     last = {}
     for record in checks:
         last[record["data"].get("kind")] = record
@@ -191,7 +169,7 @@ def read_order(reference: str, records: list[dict], learner_username: str):
     )
 
     own = [r for r in records if r["actor"] == learner_username]
-    delivered = _first(records, "delivered")
+    delivered = trail.first("delivered")
     tracked = confirmed is not None and confirmed["actor"] == learner_username
     criteria["AC-03"] = CriterionEvidence(
         "AC-03",

@@ -12,6 +12,8 @@ exception's steps and resolution).
 
 from dataclasses import dataclass, field
 
+from orders.services import CHECK_SEQUENCE
+
 MET, PARTLY, NOT_MET = "met", "partly", "not met"
 
 # For each planted problem: the exception it should open (by a check or by the
@@ -51,17 +53,8 @@ PROBLEMS = {
     ),
 }
 
-# Every check the verification runs (orders.services.CHECK_SEQUENCE).
-ALL_CHECKS = (
-    "customer",
-    "products",
-    "quantities",
-    "prices",
-    "duplicate",
-    "stock",
-    "date",
-    "payment",
-)
+# Every check the verification runs.
+ALL_CHECKS = tuple(str(kind) for kind in CHECK_SEQUENCE)
 
 # A communication that promises a delivery date.
 PROMISES = ("confirmation", "dispatch_notice")
@@ -110,8 +103,9 @@ class Trail:
     def of(self, *kinds: str) -> list[dict]:
         return [e for e in self.events if e["kind"] in kinds]
 
-    def first(self, kind: str) -> dict | None:
-        found = self.of(kind)
+    def first(self, *kinds: str) -> dict | None:
+        """The earliest event of any of these kinds."""
+        found = self.of(*kinds)
         return found[0] if found else None
 
     def before(self, event: dict | None, candidates: list[dict]) -> list[dict]:
@@ -177,6 +171,26 @@ class Trail:
             if (e["at"], e["id"]) <= (resolved["at"], resolved["id"])
         ]
         return not at
+
+
+# The lifecycle's five stages, and the events that show each was reached (checks
+# complete: the order verified, or held with the exceptions they found). Practice
+# scoring (MP-06) and portfolio evidence (AC-01) both read the sequence from these.
+STAGES = [
+    (("received",), "Receipt"),
+    (("verified", "held"), "Verification"),
+    (("confirmed",), "Confirmation"),
+    (("delivered",), "Fulfilment"),
+    (("followed_up",), "Follow-up"),
+]
+
+
+def stages_reached(trail: Trail) -> tuple[list[tuple[str, dict | None]], bool]:
+    """Each stage with the first event that reached it (None: not reached), and
+    whether the stages reached came in the lifecycle's order."""
+    stages = [(label, trail.first(*kinds)) for kinds, label in STAGES]
+    keys = [(e["at"], e["id"]) for _label, e in stages if e is not None]
+    return stages, keys == sorted(keys)
 
 
 def _ids(events: list[dict]) -> list[int]:
@@ -400,33 +414,17 @@ def _follow_up(scenario: dict, trail: Trail) -> tuple[Judgement, Judgement]:
     return method, loyalty
 
 
-# Each stage, and the events that show it was reached (checks complete: the order
-# verified, or held with the exceptions they found).
-STAGES = [
-    (("received",), "input"),
-    (("verified", "held"), "verification"),
-    (("confirmed",), "confirmation"),
-    (("delivered",), "delivery"),
-    (("followed_up",), "follow-up"),
-]
-
-
 def _sequence(scenario: dict, trail: Trail) -> Judgement:
-    """MP-06: input, verification, confirmation and follow-up in that order, and
-    no delivery date promised before availability was confirmed."""
+    """MP-06: input (receipt), verification, confirmation and follow-up in that
+    order, and no delivery date promised before availability was confirmed."""
     judgement = Judgement("MP-06", NOT_MET)
+    stages, in_order = stages_reached(trail)
+    # The stages reached one after another from receipt, up to the first missed.
     reached = []
-    previous = None
-    in_order = True
-    for kinds, label in STAGES:
-        reached_by = trail.of(*kinds)
-        if not reached_by:
+    for label, event in stages:
+        if event is None:
             break
-        event = reached_by[0]
-        if previous is not None and (event["at"], event["id"]) < previous:
-            in_order = False
-        previous = (event["at"], event["id"])
-        reached.append(label)
+        reached.append(label.lower())
         judgement.evidence.append(event["id"])
     confirmed = trail.first("confirmed")
     early = trail.before(confirmed, trail.outbound(PROMISES)) if confirmed else []
