@@ -95,8 +95,14 @@ BENCH_ENV = {
     "DJANGO_STATIC_ROOT": str(STATIC_ROOT),
     "LOG_LEVEL": "WARNING",
 }
-os.environ.update(BENCH_ENV)
-os.environ["BENCH_SECRET_KEY"] = BENCH_ENV["DJANGO_SECRET_KEY"]
+
+
+def bench_environment() -> None:
+    """Called by main() before Django is imported (not at import: tests import the
+    seeder); every process it starts inherits it."""
+    os.environ.update(BENCH_ENV)
+    os.environ["BENCH_SECRET_KEY"] = BENCH_ENV["DJANGO_SECRET_KEY"]
+
 
 COLUMNS_NOTE = (
     "req/s and latency from wrk (-t2 -c8, sync gunicorn with 2 workers, wrk on the "
@@ -157,10 +163,19 @@ class Table:
     def __init__(self, model, attnames: list[str]) -> None:
         fields = {field.attname: field for field in model._meta.concrete_fields}
         unknown = [name for name in attnames if name not in fields]
-        missing = [
-            name
+        unlisted = [
+            field
             for name, field in fields.items()
             if name not in attnames and not field.null
+        ]
+        # A column added since with a constant default (practice flags, counters,
+        # lists, blank text) takes it on every row; one without a default stops here.
+        missing = [
+            field.attname
+            for field in unlisted
+            if not (
+                field.has_default() or (field.blank and field.empty_strings_allowed)
+            )
         ]
         if unknown or missing:
             raise SystemExit(
@@ -168,7 +183,15 @@ class Table:
                 f"the model (unknown: {unknown}, not filled: {missing})."
             )
         self.name = model._meta.db_table
-        self.columns = [fields[name].column for name in attnames]
+        self.columns = [fields[name].column for name in attnames] + [
+            field.column for field in unlisted
+        ]
+        self.defaults = tuple(
+            json.dumps(field.get_default())
+            if field.get_internal_type() == "JSONField"
+            else field.get_default()
+            for field in unlisted
+        )
         self.rows: list[tuple] = []
         self.next_id = 1
         self.copied = 0
@@ -176,7 +199,7 @@ class Table:
     def add(self, *values) -> int:
         row_id = self.next_id
         self.next_id += 1
-        self.rows.append((row_id, *values))
+        self.rows.append((row_id, *values, *self.defaults))
         return row_id
 
     def copy(self, cursor) -> None:
@@ -1380,6 +1403,7 @@ def fmt(value, spec: str = "", missing: str = "-") -> str:
 
 
 def main() -> int:  # noqa: C901 (one straight run, step by step)
+    bench_environment()
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--seconds", type=int, default=15, help="wrk run per target")
