@@ -13,6 +13,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404
 
 from accounts.models import Role
@@ -76,21 +77,31 @@ def refuse_unless_acts_as(user, order: Order, *roles: str) -> None:
         raise PermissionDenied("Your role does not include this page.")
 
 
-def order_role_required(*roles: str, lookup: str = "pk") -> Callable:
+def order_role_required(
+    *roles: str, lookup: str = "pk", load: Callable[[], QuerySet] | None = None
+) -> Callable:
     """For a view of one order (its pk in the URL): sign-in required; a live order
     needs one of `roles` (else 403); a practice order only its learner (anyone
     else gets 404, so its existence is not revealed). The view decides, with
-    acts_as(), which actions to offer."""
+    acts_as(), which actions to offer.
+
+    With `load` (a queryset factory), the order is read through it once, for the
+    check and for the view, which finds it as request.order (None if missing):
+    the order page saves a query this way."""
 
     def decorator(view):
         @wraps(view)
         @login_required
         def wrapped(request, *args, **kwargs):
-            learner = list(
-                Order.objects.filter(pk=kwargs[lookup]).values_list(
-                    "practice_learner_id", flat=True
+            if load is not None:
+                request.order = load().filter(pk=kwargs[lookup]).first()
+                learner = [request.order.practice_learner_id] if request.order else []
+            else:
+                learner = list(
+                    Order.objects.filter(pk=kwargs[lookup]).values_list(
+                        "practice_learner_id", flat=True
+                    )
                 )
-            )
             # A missing order is the view's own 404; check it as a live one.
             _ensure_may_open(request.user, learner[0] if learner else None, roles)
             return view(request, *args, **kwargs)

@@ -8,6 +8,7 @@ words, and the browser goes back to the order page (post/redirect/get).
 from collections.abc import Callable
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
@@ -339,17 +340,26 @@ def _scheduled_follow_up_url(events: list[OrderEvent]) -> str | None:
 
 
 @require_GET
-@order_role_required(*STAFF)
+@order_role_required(*STAFF, load=order_detail_queryset)
 def order_detail(request, pk: int):
     """The order page: everything about one order and what may be done next."""
-    return _render_detail(request, pk)
+    if request.order is None:
+        raise Http404("No such order.")
+    return _render_detail(request, pk, order=request.order)
 
 
-def _render_detail(request, pk: int, bound: dict | None = None, status: int = 200):
+def _render_detail(
+    request,
+    pk: int,
+    bound: dict | None = None,
+    status: int = 200,
+    order: Order | None = None,
+):
     """Render the order page; `bound` puts a submitted form, with its errors next to
-    its fields, in the place of its blank one (by the slot names used below)."""
+    its fields, in the place of its blank one (by the slot names used below).
+    `order`: the order already read through order_detail_queryset()."""
     bound = bound or {}
-    order = get_object_or_404(order_detail_queryset(), pk=pk)
+    order = order or get_object_or_404(order_detail_queryset(), pk=pk)
     user = request.user
 
     def form(slot: str, make: Callable[[], object]):

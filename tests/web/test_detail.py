@@ -343,9 +343,9 @@ def test_order_page_makes_the_same_few_queries_for_a_small_and_a_large_order(
     assert large.shipments.count() == 2
     client.force_login(supervisor)
     # When each page is rendered
-    # Then each takes the same number of queries: 13 at most (one of them asks
-    # whether it is a learner's practice order)
-    with django_assert_max_num_queries(13) as small_queries:
+    # Then each takes the same number of queries: 12 at most (the order is read
+    # once, for whose it is and for the page)
+    with django_assert_max_num_queries(12) as small_queries:
         assert client.get(detail_url(small)).status_code == 200
     with django_assert_num_queries(len(small_queries.captured_queries)):
         response = client.get(detail_url(large))
@@ -361,7 +361,7 @@ def test_order_page_without_history_takes_no_more_queries(
     client.force_login(supervisor)
     # When its page is rendered
     # Then it stays within the page's budget
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(11):
         assert client.get(detail_url(order)).status_code == 200
 
 
