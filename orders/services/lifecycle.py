@@ -151,7 +151,7 @@ def order_lock(order: Order, expected_version: int | None = None) -> Order:
     """Re-read the order under a row lock, refusing if it changed since it was shown."""
     locked = (
         Order.objects.select_for_update(of=("self",))
-        .select_related("customer")
+        .select_related("customer", "stock_pool")
         .get(pk=order.pk)
     )
     if expected_version is not None and locked.version != expected_version:

@@ -371,10 +371,11 @@ def _check_stock(order: Order, lines, actor=None, worker="", **_) -> Finding:
         if line.product_id
         and line.status in (OrderLine.Status.PENDING, OrderLine.Status.SHORT)
     ]
+    changed = []
     for line in waiting:
         if not line.quantity_outstanding:  # amended down to what is already held
             line.status = OrderLine.Status.RESERVED
-            line.save(update_fields=["status"])
+            changed.append(line)
     waiting = [line for line in waiting if line.quantity_outstanding]
     # A line part-reserved already (an amendment raised its quantity) asks only for
     # the rest.
@@ -418,7 +419,9 @@ def _check_stock(order: Order, lines, actor=None, worker="", **_) -> Finding:
                     line,
                 )
             )
-        line.save(update_fields=["status", "quantity_reserved"])
+        changed.append(line)
+    if changed:
+        OrderLine.objects.bulk_update(changed, ["status", "quantity_reserved"])
     if reserved:
         event_record(
             order=order,
@@ -617,16 +620,14 @@ def check_run(
     the order is no longer being verified. gateway_unavailable records the payment
     check as failed because the gateway never answered (the task's last retry).
     """
-    order = Order.objects.select_related("customer").get(pk=order_id)
-    if expected_version is not None and order.version != expected_version:
-        # Before any gateway call: a second submit of a re-run must not charge.
-        raise StaleOrderError()
-    key = authorisation_key(order)
-    if rerun:
-        reruns = order.checks.filter(kind=kind, rerun=True).count()
-        key = f"{key}-rerun{reruns + 1}"
-    gateway_result = None
+    gateway_result, key = None, None
     if kind == K.PAYMENT:
+        # The gateway is called outside any transaction, so the order is read first.
+        order = Order.objects.get(pk=order_id)
+        if expected_version is not None and order.version != expected_version:
+            # Before any gateway call: a second submit of a re-run must not charge.
+            raise StaleOrderError()
+        key = _payment_key(order, rerun)
         if gateway_unavailable:
             # The call may have gone through with only its answer lost: void what
             # the gateway authorised under the key (if anything), so no customer
@@ -648,7 +649,7 @@ def check_run(
         # a worker killed here leaves the round exactly as a real crash would.
         time.sleep(pause)
     with transaction.atomic():
-        order = order_lock(order, expected_version)
+        order = order_lock(Order(pk=order_id), expected_version)
         version_at_lock = order.version
         if rerun:
             if order.status not in (
@@ -718,6 +719,15 @@ def check_run(
         return check
 
 
+def _payment_key(order: Order, rerun: bool) -> str:
+    """The gateway's idempotency key for this run of the order's payment check."""
+    key = authorisation_key(order)
+    if rerun:
+        reruns = order.checks.filter(kind=K.PAYMENT, rerun=True).count()
+        key = f"{key}-rerun{reruns + 1}"
+    return key
+
+
 def _already_open(order: Order, problem: Problem) -> bool:
     return order.exceptions.filter(
         status=OrderException.Status.OPEN, kind=problem.kind, line=problem.line
@@ -750,15 +760,17 @@ def _exception_open_for_check(order, check, problem: Problem, actor, worker) -> 
 
 def _resolve_after_passing_rerun(order: Order, check: Check, actor, worker) -> None:
     """A check that passes resolves the open exceptions its kind had raised before."""
-    open_for_kind = order.exceptions.filter(
-        status=OrderException.Status.OPEN, check_record__kind=check.kind
+    open_for_kind = list(
+        order.exceptions.filter(
+            status=OrderException.Status.OPEN, check_record__kind=check.kind
+        )
     )
     how = "re-run" if check.rerun else f"round {check.round}"
     # A round started by an amendment: the amendment corrected it, and said whether
     # (and how) the customer was told.
     amended = (
         None
-        if check.rerun or not open_for_kind.exists()
+        if check.rerun or not open_for_kind
         else order.events.filter(
             kind=OrderEvent.Kind.AMENDED, data__revision=order.revision
         ).first()

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from inventory.exceptions import InventoryError
 from inventory.models import StockMovement
@@ -235,6 +235,59 @@ def test_reservation_with_a_bad_quantity_reserves_nothing_at_all(
         )
     # then not even the good request was reserved
     assert snapshot(live_pool, product) == before
+
+
+def test_two_requests_for_one_product_share_what_is_available(
+    live_pool, product, stock_of
+):
+    # given 10 on hand
+    stock_receive(pool=live_pool, product=product, quantity=10)
+    # when one call asks for 6, then 6 more, of it (two lines for the same product)
+    results = stock_reserve(
+        pool=live_pool,
+        requests=[
+            ReservationRequest(product.pk, 6, "order-line:1"),
+            ReservationRequest(product.pk, 6, "order-line:2"),
+        ],
+    )
+    # then the first is reserved and the second is refused with 4 left
+    assert [(r.reserved, r.available) for r in results] == [(True, 4), (False, 4)]
+    assert stock_of(live_pool, product) == (10, 6)
+    assert movements(live_pool, product) == [(K.RECEIVED, 10), (K.RESERVED, 6)]
+    assert stock_ledger_mismatches() == []
+
+
+def test_a_refused_reservation_leaves_the_callers_transaction_usable(
+    live_pool, product, stock_of
+):
+    # given 5 on hand, and a caller in the middle of its own transaction
+    stock_receive(pool=live_pool, product=product, quantity=5)
+    with transaction.atomic():
+        # when one of its requests is for 0 units and it carries on after the error
+        with pytest.raises(InventoryError):
+            stock_reserve(
+                pool=live_pool,
+                requests=[ReservationRequest(product.pk, 0, "order-line:1")],
+            )
+        reserve(live_pool, product, 2)
+    # then its later work is kept
+    assert stock_of(live_pool, product) == (5, 2)
+
+
+@pytest.mark.parametrize("products", [1, 3, 8])
+def test_reserving_takes_three_statements_however_many_products(
+    live_pool, products, django_assert_num_queries
+):
+    # given stock of each product (intake's busiest path: see bench/intake.py)
+    stocked = [ProductFactory() for _ in range(products)]
+    for each in stocked:
+        stock_receive(pool=live_pool, product=each, quantity=10)
+    requests = [ReservationRequest(p.pk, 1, f"order-line:{p.pk}") for p in stocked]
+    # when they are reserved together: the lock, one update, one insert
+    with django_assert_num_queries(3):
+        results = stock_reserve(pool=live_pool, requests=requests)
+    assert all(result.reserved for result in results)
+    assert StockMovement.objects.filter(kind=K.RESERVED).count() == products
 
 
 @pytest.mark.parametrize("quantity", [0, -5])

@@ -19,7 +19,13 @@ from orders.models import (
     Payment,
     SimulatedGatewayTransaction,
 )
-from orders.services import CHECK_SEQUENCE, check_rerun, verification_run
+from orders.services import (
+    CHECK_SEQUENCE,
+    check_rerun,
+    check_run,
+    verification_run,
+    verification_start,
+)
 from tests.conftest import DECLINE_CARD, INSUFFICIENT_FUNDS_CARD, TIMEOUT_CARD
 from tests.factories import CustomerFactory, OrderFactory, OrderLineFactory
 
@@ -342,6 +348,23 @@ def test_stock_check_reserves_each_line(receive, stocked_product, live_pool):
     level = stock_level(pool=live_pool, product_id=product.pk)
     assert (level.on_hand, level.reserved) == (10, 4)
     assert order.events.filter(kind=OrderEvent.Kind.STOCK_RESERVED).count() == 1
+
+
+@pytest.mark.parametrize("lines", [1, 3, 6])
+def test_stock_check_takes_as_many_statements_for_one_line_as_for_six(
+    receive, stocked_product, lines, django_assert_num_queries
+):
+    # given a verifying order of 1, 3 or 6 lines, each in stock
+    order = receive([(stocked_product(50).code, 1) for _ in range(lines)])
+    verification_start(order_id=order.pk, worker=WORKER)
+    # when its stock check runs: lock the order, see it is not done, lock its lines
+    # and the stock, one update of the levels, one insert of the movements, one
+    # update of the lines, the event, the check and its event, open exceptions; and
+    # the savepoint and its release (the test runs inside a transaction)
+    with django_assert_num_queries(13):
+        check_run(order_id=order.pk, kind=Check.Kind.STOCK, worker=WORKER)
+    # then every line is reserved
+    assert set(order.lines.values_list("status", flat=True)) == {"reserved"}
 
 
 def test_stock_check_fails_with_no_restock_date_known(receive, stocked_product):
