@@ -12,8 +12,9 @@ it, seeds a catalogue, then runs, each with N worker processes started fresh
 1. floor: plain SQL through psycopg, no ORM, one transaction per order: insert the
    order row; lock the order's 3 stock-level rows in primary-key order
    (SELECT ... FOR UPDATE); reserve (one UPDATE); insert the 3 line rows with their
-   final status; insert the 3 "reserved" stock movements. The real tables are used
-   (orders_order, orders_orderline, inventory_stocklevel, inventory_stockmovement).
+   final status; insert the 3 "reserved" stock movements; insert the
+   acknowledgement, the stock check and the order's 5 events in one statement: the
+   same rows the service writes, in the real tables (tests/bench checks they match).
 2. service: per order, orders.services.order_receive (card payment, approve card
    4242...; a web order from an e-mail customer, so an acknowledgement e-mail is
    queued), then verification_start and check_run(kind="stock"), which reserves the
@@ -82,29 +83,37 @@ SERVICE_PATH = (
     ".delay() of order_verify_task and communication_send_task), then "
     "verification_start (order locked, status, event), then "
     "check_run(kind='stock') (order and lines locked, stock_reserve: 3 levels "
-    "locked in pk order, 3 updates, 3 movements; 3 line updates, events, Check row)."
+    "locked in pk order, 1 update of the 3, 1 insert of 3 movements; 1 update of "
+    "the 3 lines, 2 events, Check row)."
 )
 FLOOR_PATH = (
-    "Floor, per order (1 transaction of plain SQL, psycopg, same tables): order "
-    "row, SELECT ... FOR UPDATE of the 3 stock levels in pk order, 1 UPDATE, 3 line "
-    "rows, 3 stock movements."
+    "Floor, per order (1 transaction of plain SQL, psycopg, same tables, the same "
+    "rows as the service): order row (already 'verifying'), SELECT ... FOR UPDATE of "
+    "the 3 stock levels in pk order, 1 UPDATE, 3 line rows with their final status, "
+    "3 stock movements, and one statement for the acknowledgement row, the Check "
+    "row and the order's 5 events."
 )
 PENNY = Decimal("0.01")
 
-# Set before Django is imported, here and (inherited) in every spawned worker, so
-# nothing can reach another database or Redis DB. Production-like: DEBUG off, so
-# Django keeps no query log.
-os.environ.update(
-    {
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": DATABASE_URL,
-        "CELERY_BROKER_URL": REDIS_BROKER,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": "orderdesk-bench-only-not-a-secret",
-        "LOG_LEVEL": "WARNING",
-    }
-)
+BENCH_ENVIRONMENT = {
+    "DJANGO_SETTINGS_MODULE": "config.settings",
+    "DATABASE_URL": DATABASE_URL,
+    "CELERY_BROKER_URL": REDIS_BROKER,
+    "CELERY_TASK_ALWAYS_EAGER": "false",
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "orderdesk-bench-only-not-a-secret",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def bench_environment() -> None:
+    """Point Django at the bench's database and Redis DB only.
+
+    Called by main() before Django is imported; every spawned worker inherits it,
+    so nothing can reach another database or Redis DB. Production-like: DEBUG off,
+    so Django keeps no query log. (Not at import: tests import FloorPath.)
+    """
+    os.environ.update(BENCH_ENVIRONMENT)
 
 
 # --- setup (main process) ---------------------------------------------------------
@@ -300,10 +309,10 @@ class FloorPath:
             delivery_postcode, payment_method, card_last4, net_total, vat_total,
             gross_total, status, held_from, version, verification_round, gateway,
             cancellation_reason, created_at, updated_at, customer_id, received_by_id,
-            stock_pool_id
+            stock_pool_id, revision, verification_kinds
         ) VALUES (
-            %s, 'web', now(), '', %s, %s, 'card', '4242', %s, %s, %s, 'received', '',
-            1, 0, 'simulated', '', now(), now(), %s, %s, %s
+            %s, 'web', now(), '', %s, %s, 'card', '4242', %s, %s, %s, 'verifying', '',
+            2, 1, 'simulated', '', now(), now(), %s, %s, %s, 1, '[]'
         ) RETURNING id
     """
     LOCK_SQL = """
@@ -319,8 +328,41 @@ class FloorPath:
         INSERT INTO orders_orderline (
             order_id, line_number, product_code, product_id, description, quantity,
             unit_price, list_price, vat_rate, status, quantity_reserved,
-            quantity_dispatched, quantity_delivered
+            quantity_dispatched, quantity_delivered, ship_partial
         ) VALUES {} RETURNING id, product_id
+    """
+    # The acknowledgement, the stock check and the order's five events in one
+    # statement: the rows the service writes besides the order, lines and movements.
+    TRAIL_SQL = """
+        WITH communication AS (
+            INSERT INTO orders_communication (
+                order_id, channel, direction, purpose, subject, content, outcome,
+                actor_id, at, large_print, channel_override_reason
+            ) VALUES (
+                %(order)s, 'email', 'outbound', 'acknowledgement', %(subject)s,
+                %(content)s, 'queued', %(user)s, now(), false, ''
+            ) RETURNING id
+        ), stock_check AS (
+            INSERT INTO orders_check (
+                order_id, kind, outcome, detail, round, rerun, worker, at
+            ) VALUES (
+                %(order)s, 'stock', %(outcome)s, %(detail)s, 1, false, 'floor', now()
+            ) RETURNING id
+        )
+        INSERT INTO orders_orderevent (
+            order_id, kind, actor_id, worker, at, status_after, data
+        )
+        SELECT %(order)s, e.kind, e.actor, e.worker, now(), e.status, e.data
+        FROM communication, stock_check, LATERAL (VALUES
+            ('received', %(user)s, '', 'received', %(received)s::jsonb),
+            ('communication', %(user)s, '', 'received',
+             %(communication)s::jsonb || jsonb_build_object(
+                 'communication_id', communication.id)),
+            ('verification_started', NULL, 'floor', 'verifying', '{"round": 1}'),
+            ('stock_reserved', NULL, 'floor', 'verifying', %(reserved)s::jsonb),
+            ('check_recorded', NULL, 'floor', 'verifying',
+             %(check)s::jsonb || jsonb_build_object('check_id', stock_check.id))
+        ) AS e(kind, actor, worker, status, data)
     """
     MOVEMENT_SQL = """
         INSERT INTO inventory_stockmovement (
@@ -328,18 +370,28 @@ class FloorPath:
         ) VALUES {}
     """
 
-    def __init__(self, *, prefix: str, user_id: int, pool_id: int, max_quantity: int):
+    def __init__(
+        self,
+        *,
+        prefix: str,
+        user_id: int,
+        pool_id: int,
+        max_quantity: int,
+        conn=None,
+    ):
+        """conn: a psycopg connection to use instead of one to the bench database
+        (a test passes its own, so the rows stay in its transaction)."""
         import psycopg
 
         self.catalogue = _catalogue(prefix)
         self.user_id, self.pool_id = user_id, pool_id
         self.max_quantity = max_quantity
-        self.conn = psycopg.connect(DATABASE_URL)
-        self.customers = self.conn.execute(
-            "SELECT id, address_line1 || E'\\n' || town || E'\\n' || postcode, "
-            "postcode FROM customers_customer ORDER BY id"
-        ).fetchall()
-        self.conn.commit()
+        self.conn = conn or psycopg.connect(DATABASE_URL)
+        with self.conn.transaction():
+            self.customers = self.conn.execute(
+                "SELECT id, address_line1 || E'\\n' || town || E'\\n' || postcode, "
+                "postcode FROM customers_customer ORDER BY id"
+            ).fetchall()
         self.tag = f"F{os.getpid()}"
         self.queries = 0
         self.phases = Counter()
@@ -388,7 +440,9 @@ class FloorPath:
                 )
             ]
             cur.execute(
-                self.LINE_SQL.format(", ".join(["(" + "%s, " * 11 + "0, 0)"] * 3)),
+                self.LINE_SQL.format(
+                    ", ".join(["(" + "%s, " * 11 + "0, 0, false)"] * 3)
+                ),
                 [value for row in rows for value in row],
             )
             line_ids = {product_id: pk for pk, product_id in cur}
@@ -407,8 +461,68 @@ class FloorPath:
                     ),
                     [v for row in movements for v in (*row, self.user_id)],
                 )
-        self.queries += 7  # BEGIN, 5 statements, COMMIT
+            cur.execute(self.TRAIL_SQL, self._trail(order_id, reference, rows))
+        self.queries += 8  # BEGIN, 6 statements, COMMIT
         self.outcomes["reserved" if all(granted) else "out_of_stock"] += 1
+
+    def _trail(self, order_id: int, reference: str, rows: list) -> dict:
+        """The event, communication and check values the service would record."""
+        received = {
+            "channel": "web",
+            "lines": [
+                {
+                    "line": row[1],
+                    "product_code": row[2],
+                    "quantity": row[5],
+                    "unit_price": str(row[6]),
+                }
+                for row in rows
+            ],
+            "gross_total": str(sum(r[5] * r[6] * (1 + r[8]) for r in rows)),
+            "payment_method": "card",
+            "requested_date": None,
+        }
+        subject = f"We have received your order {reference}"
+        content = f"Thank you for your order {reference}. We are checking it now."
+        reserved = [
+            {"line": r[1], "quantity": r[5]} for r in rows if r[9] == "reserved"
+        ]
+        short = [r for r in rows if r[9] != "reserved"]
+        detail = (
+            " ".join(f"Line {r[1]} ({r[2]}): {r[5]} ordered, short." for r in short)
+            or "Stock reserved for every line."
+        )
+        outcome = "failed" if short else "passed"
+        return {
+            "order": order_id,
+            "user": self.user_id,
+            "subject": subject,
+            "content": content,
+            "outcome": outcome,
+            "detail": detail,
+            "received": json.dumps(received),
+            "communication": json.dumps(
+                {
+                    "channel": "email",
+                    "direction": "outbound",
+                    "purpose": "acknowledgement",
+                    "outcome": "queued",
+                    "subject": subject,
+                    "content": content,
+                }
+            ),
+            "reserved": json.dumps({"lines": reserved}),
+            "check": json.dumps(
+                {
+                    "kind": "stock",
+                    "outcome": outcome,
+                    "detail": detail,
+                    "round": 1,
+                    "rerun": False,
+                    "reserved": reserved,
+                }
+            ),
+        }
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -727,6 +841,7 @@ def table(runs: list[dict], floor_rate: float) -> str:
 
 
 def main() -> int:
+    bench_environment()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--processes", type=int, default=8)
