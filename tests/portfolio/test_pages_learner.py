@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from portfolio.models import Entry, Portfolio
 from portfolio.services import entry_add, portfolio_for
@@ -197,7 +198,7 @@ def test_learner_sees_the_assessors_feedback_and_sign_off(
     page = client.get(reverse("portfolio:mine")).content.decode()
 
     assert "AC-03 shown in the order&#x27;s trail." in page
-    assert f"Signed off</strong> by {assessor}" in page
+    assert f"Signed off</strong> by {escape(str(assessor))}" in page
     assert "The portfolio is locked" in page
     # locked: no forms to change it
     assert reverse("portfolio:entry_add") not in page
@@ -234,7 +235,7 @@ def test_unlock_shows_its_reason_to_the_learner(client, learner, assessor, entry
 
     page = client.get(reverse("portfolio:mine")).content.decode()
 
-    assert f"Unlocked</strong> by {assessor}" in page
+    assert f"Unlocked</strong> by {escape(str(assessor))}" in page
     assert "Reason: Add PS-02 too." in page
     assert reverse("portfolio:reflection", args=[entry.pk]) in page
 

@@ -641,7 +641,7 @@ def test_revisions_show_each_kept_revision_with_what_changed_who_and_why(
     revision_1 = html[html.index('id="revision-1"') :]
     # with why and by whom, what changed, and the order as it stood (confirmed)
     assert "Customer wants one more." in revision_1
-    assert str(processor) in revision_1
+    assert escape(str(processor)) in revision_1
     assert "<td>Quantity</td><td>1</td><td>2</td><td>3</td>" in revision_1
     assert "Confirmed" in revision_1
     assert tomorrow.strftime("%d/%m/%Y") in revision_1  # the promised date
