@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 from django.forms import formset_factory
+from django.urls import reverse
 from django.utils import timezone
 
 from ..models import Order, OrderException, OrderLine
@@ -233,9 +234,16 @@ NewLinesFormSet = formset_factory(
 )
 
 
-def new_lines_formset(data=None) -> NewLineFormSet:
-    """Blank rows for new lines, or those rows as posted."""
-    return NewLinesFormSet(data, prefix=NEW_LINES_PREFIX)
+def new_lines_formset(order: Order, data=None) -> NewLineFormSet:
+    """Blank rows for new lines, or those rows as posted; a typed code is looked
+    up in the order's own catalogue (a practice order's is the scenario's)."""
+    return NewLinesFormSet(
+        data,
+        prefix=NEW_LINES_PREFIX,
+        form_kwargs={
+            "lookup_url": reverse("orders:order_product_lookup", args=[order.pk])
+        },
+    )
 
 
 def line_forms(order: Order, data=None) -> list[AmendLineForm]:

@@ -254,13 +254,15 @@ class LineForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, lookup_url: str | None = None, **kwargs):
+        """lookup_url: where the typed code is looked up (an amended order's own
+        catalogue); by default the live catalogue's, as on the receipt form."""
         super().__init__(*args, **kwargs)
         info_id = f"{self.prefix}-product-info"
         self.fields["product_code"].widget.attrs.update(
             {
                 "autocomplete": "off",
-                "hx-get": reverse("orders:product_lookup"),
+                "hx-get": lookup_url or reverse("orders:product_lookup"),
                 "hx-trigger": "keyup changed delay:300ms, change",
                 "hx-target": f"#{info_id}",
                 "hx-swap": "innerHTML",

@@ -119,7 +119,7 @@ def _render(
     }
     if can_amend:
         rows = rows if rows is not None else line_forms(order)
-        formset = formset if formset is not None else new_lines_formset()
+        formset = formset if formset is not None else new_lines_formset(order)
         codes = {str(line["product_code"].value() or "") for line in formset.forms}
         infos = product_infos(codes, order=order)
         for line in formset.forms:
@@ -185,7 +185,7 @@ def order_amend_view(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("orders:detail", pk=order.pk)
     form = AmendForm(request.POST, order=order)
     rows = line_forms(order, request.POST)
-    formset = new_lines_formset(request.POST)
+    formset = new_lines_formset(order, request.POST)
     exception = _exception_being_corrected(order, request.POST.get("exception"))
     valid = all(
         [form.is_valid(), formset.is_valid(), *[row.is_valid() for row in rows]]

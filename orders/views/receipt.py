@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -23,7 +23,7 @@ from customers.selectors import CUSTOMER_SEARCH_MIN_LENGTH, customer_search
 from customers.services import customer_create
 from inventory.models import Product, StockLevel
 from inventory.services import stock_pool_live
-from orders.access import is_practice
+from orders.access import is_practice, order_role_required, refuse_unless_acts_as
 from orders.exceptions import OrderInputError
 from orders.forms.receipt import (
     LINES_PREFIX,
@@ -334,13 +334,11 @@ def receive(request: HttpRequest) -> HttpResponse:
     return _receive(request)
 
 
-@role_required(*PROCESSING)
-@require_GET
-def product_lookup(request: HttpRequest) -> HttpResponse:
-    """What a typed product code is: name, price, pack size and stock available."""
+def _typed_code(request: HttpRequest) -> str:
+    """The code asked about: ?code=, or the line's own input as hx-get sends it
+    (named like "lines-0-product_code")."""
     code = request.GET.get("code")
     if code is None:
-        # hx-get sends the line's own input, named like "lines-0-product_code".
         code = next(
             (
                 value
@@ -349,13 +347,35 @@ def product_lookup(request: HttpRequest) -> HttpResponse:
             ),
             "",
         )
-    code = code.strip().upper()
-    info = product_infos({code}).get(code) if code else None
+    return code.strip().upper()
+
+
+def _product_info(request: HttpRequest, order: Order | None = None) -> HttpResponse:
+    code = _typed_code(request)
+    info = product_infos({code}, order=order).get(code) if code else None
     return render(
         request,
         "orders/_receipt_product.html",
         {"code": code, "info": info},
     )
+
+
+@role_required(*PROCESSING)
+@require_GET
+def product_lookup(request: HttpRequest) -> HttpResponse:
+    """What a typed product code is: name, price, pack size and stock available."""
+    return _product_info(request)
+
+
+@require_GET
+@order_role_required(*PROCESSING, load=Order.objects.all)
+def order_product_lookup(request: HttpRequest, pk: int) -> HttpResponse:
+    """The same for a line added to an order: from the order's own catalogue and
+    stock pool, so a learner amending a practice order sees the scenario's."""
+    if request.order is None:
+        raise Http404("No such order.")
+    refuse_unless_acts_as(request.user, request.order, *PROCESSING)
+    return _product_info(request, request.order)
 
 
 @role_required(*PROCESSING)
@@ -378,5 +398,6 @@ def customer_search_view(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("receive/", receive, name="receive"),
     path("receive/product-lookup/", product_lookup, name="product_lookup"),
+    path("<int:pk>/product-lookup/", order_product_lookup, name="order_product_lookup"),
     path("receive/customer-search/", customer_search_view, name="customer_search"),
 ]

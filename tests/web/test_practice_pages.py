@@ -30,6 +30,7 @@ ORDER_PAGES = [
     ("orders:amend", ()),
     ("orders:revisions", ()),
     ("orders:document", ("confirmation",)),
+    ("orders:order_product_lookup", ()),
 ]
 
 
@@ -273,6 +274,66 @@ def test_receipt_look_ups_find_live_customers_and_products_only(client, processo
         reverse("orders:product_lookup"), {"code": practice_product.code}
     )
     assert "No product with that code" in response.content.decode()
+
+
+def test_amending_a_practice_order_looks_codes_up_in_its_own_catalogue(
+    client, learner, practice_order, practice_pool
+):
+    # given the learner's practice order, a practice product with 7 in the scenario's
+    # stock, and a live product
+    order = practice_order()
+    practice = ProductFactory(practice=True, name="Practice toner")
+    stock_receive(pool=practice_pool, product=practice, quantity=7)
+    live = ProductFactory(name="Live toner")
+    client.force_login(learner)
+    # when the amend page is opened, its new lines look codes up for this order
+    page = client.get(url("orders:amend", order)).content.decode()
+    lookup = url("orders:order_product_lookup", order)
+    assert f'hx-get="{lookup}"' in page
+    # and a typed practice code shows that product and the scenario's stock
+    shown = client.get(lookup, {"new-0-product_code": practice.code.lower()})
+    assert shown.status_code == 200
+    assert "Practice toner" in shown.content.decode()
+    assert "7 available in stock" in shown.content.decode()
+    # while a live product's code is not in this order's world
+    hidden = client.get(lookup, {"code": live.code}).content.decode()
+    assert "No product with that code" in hidden
+    assert "Live toner" not in hidden
+
+
+def test_the_order_lookup_serves_a_live_order_from_the_live_catalogue(
+    client, processor, receive, stocked_product
+):
+    product = stocked_product(12, name="Live stapler")
+    order = receive([(product.code, 1)])
+    client.force_login(processor)
+    response = client.get(
+        url("orders:order_product_lookup", order), {"code": product.code}
+    )
+    assert "Live stapler" in response.content.decode()
+    assert "12 available in stock" in response.content.decode()
+    # blank and silly codes say nothing, and a missing order is not found
+    for silly in ("", " ", "x" * 500, "<script>"):
+        response = client.get(
+            url("orders:order_product_lookup", order), {"code": silly}
+        )
+        assert response.status_code == 200
+    missing = reverse("orders:order_product_lookup", args=[order.pk + 1000])
+    assert client.get(missing, {"code": product.code}).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["dispatcher", "assessor", "learner"])
+def test_the_order_lookup_refuses_who_may_not_amend_a_live_order(
+    client, request, receive, stocked_product, role
+):
+    product = stocked_product(12)
+    order = receive([(product.code, 1)])
+    client.force_login(request.getfixturevalue(role))
+    response = client.get(
+        url("orders:order_product_lookup", order), {"code": product.code}
+    )
+    assert response.status_code == 403
+    assert product.name not in response.content.decode()
 
 
 def test_the_receipt_form_refuses_a_practice_customer(client, processor, live_pool):
