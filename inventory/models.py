@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
+from config.append_only import AppendOnly
+
 PRODUCT_CODE_PATTERN = r"^[A-Z]{3}-\d{4}$"
 product_code_validator = RegexValidator(
     PRODUCT_CODE_PATTERN,
@@ -117,7 +119,7 @@ class StockLevel(models.Model):
         return self.on_hand - self.reserved
 
 
-class StockMovement(models.Model):
+class StockMovement(AppendOnly):
     """One change to stock. Append-only: corrections are new movements."""
 
     class Kind(models.TextChoices):
@@ -157,11 +159,3 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.quantity} × {self.product_id}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("Stock movements are append-only; record a new one.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("Stock movements are append-only.")

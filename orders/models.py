@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models.functions import Round
 from django.utils import timezone
 
+from config.append_only import AppendOnly
 from customers.models import ContactChannel, Customer
 from inventory.models import Product, StockPool
 
@@ -628,15 +629,7 @@ class ShipmentLine(models.Model):
         return f"{self.line.product_code} × {self.quantity}"
 
 
-class EventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ValueError("The event trail is append-only.")
-
-    def delete(self):
-        raise ValueError("The event trail is append-only.")
-
-
-class OrderEvent(models.Model):
+class OrderEvent(AppendOnly):
     """One thing that happened to an order: the append-only event trail.
 
     Written by the services in the same transaction as the change it records; the
@@ -690,22 +683,12 @@ class OrderEvent(models.Model):
     status_after = models.CharField(max_length=12, choices=Order.Status.choices)
     data = models.JSONField(default=dict, blank=True)
 
-    objects = EventQuerySet.as_manager()
-
     class Meta:
         ordering = ["order", "at", "pk"]
         indexes = [models.Index(fields=["order", "at"]), models.Index(fields=["kind"])]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("The event trail is append-only; record a new event.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("The event trail is append-only.")
 
     @property
     def by(self) -> str:
@@ -740,7 +723,7 @@ class ReceiptSubmission(models.Model):
         return f"Receipt form {self.token}"
 
 
-class OrderRevision(models.Model):
+class OrderRevision(AppendOnly):
     """The order as it stood before an amendment: kept whole, readable, unchanged."""
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="revisions")
@@ -754,8 +737,6 @@ class OrderRevision(models.Model):
     )
     replaced_at = models.DateTimeField(default=timezone.now)
 
-    objects = EventQuerySet.as_manager()
-
     class Meta:
         ordering = ["order", "number"]
         constraints = [
@@ -766,14 +747,6 @@ class OrderRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} revision {self.number}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("A kept revision cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError("A kept revision cannot be deleted.")
 
 
 class GoodsInSubmission(models.Model):

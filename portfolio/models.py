@@ -11,7 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from revision.models import AppendOnly, ContentItem
+from config.append_only import AppendOnly
+from revision.models import ContentItem
 
 DECLARATION = (
     "I confirm that I have reviewed this evidence against each assessment "

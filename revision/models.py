@@ -11,6 +11,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from config.append_only import AppendOnly
+
 
 class Section(models.TextChoices):
     """The parts of the unit, in the order the overview lists them."""
@@ -161,29 +163,6 @@ class Certainty(models.IntegerChoices):
     LOW = 1, "Not sure"
     MEDIUM = 2, "Fairly sure"
     HIGH = 3, "Very sure"
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise ValueError("Answers and review logs are append-only.")
-
-    def delete(self):
-        raise ValueError("Answers and review logs are append-only.")
-
-
-class AppendOnly(models.Model):
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError(f"{type(self).__name__} rows are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValueError(f"{type(self).__name__} rows are append-only.")
 
 
 class Attempt(models.Model):

@@ -86,3 +86,16 @@ def test_movement_cannot_be_deleted(live_pool, product):
     with pytest.raises(ValueError, match="append-only"):
         movement.delete()
     assert StockMovement.objects.filter(pk=movement.pk).exists()
+
+
+def test_movements_cannot_be_rewritten_or_deleted_in_bulk(live_pool, product):
+    # given a recorded receipt of 5
+    movement = stock_receive(pool=live_pool, product=product, quantity=5)
+    # when someone updates or deletes movements through a query, it is refused,
+    # naming what is protected
+    with pytest.raises(ValueError, match="Stock movements are append-only"):
+        StockMovement.objects.filter(pk=movement.pk).update(quantity=500)
+    with pytest.raises(ValueError, match="Stock movements are append-only"):
+        StockMovement.objects.all().delete()
+    # and the ledger still says 5
+    assert StockMovement.objects.get(pk=movement.pk).quantity == 5
