@@ -23,6 +23,7 @@ from orders.models import Order
 from ..exceptions import ContentFileError
 from ..grading import InvalidItemData, validate_data
 from ..models import ContentItem, Quiz, QuizItem, Scenario, Section, Source
+from .practice import CUSTOMER_FIELDS
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 UNIT_FILE = CONTENT_DIR / "unit.toml"
@@ -210,6 +211,8 @@ def _scenario_values(entry: dict, catalogue: set[str], content: dict) -> dict:
     )
     customer = entry.get("customer", {})
     need(customer.get("name"), "the customer needs a name")
+    unknown = set(customer) - CUSTOMER_FIELDS
+    need(not unknown, f"the customer has no field {sorted(unknown)}")
     order = entry.get("order", {})
     need(order.get("lines"), "the order needs lines")
     named = {line["code"] for line in order["lines"]}

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from customers.models import Customer
 from customers.services import customer_create
 from inventory.models import Product, StockPool
 from inventory.services import stock_receive, stock_set_restock_date
@@ -36,20 +37,12 @@ from ..scoring import MET, NOT_MET, PARTLY, score
 from .scheduling import misconception_revisit
 
 SIMULATED_CARRIER = "Practice Parcels"
-CUSTOMER_FIELDS = (
-    "name",
-    "company",
-    "email",
-    "phone",
-    "address_line1",
-    "address_line2",
-    "town",
-    "postcode",
-    "preferred_channel",
-    "accessibility_needs",
-    "consent_to_contact",
-    "terms",
-    "credit_limit",
+# What a scenario may say of its customer: the customer record's own fields, but
+# not the practice flag, which the run sets itself.
+CUSTOMER_FIELDS = frozenset(
+    field.name
+    for field in Customer._meta.concrete_fields
+    if field.editable and not field.primary_key and field.name != "practice"
 )
 
 

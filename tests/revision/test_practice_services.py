@@ -6,7 +6,7 @@ from django.db import connection
 
 from inventory.models import StockLevel
 from orders.models import Communication, Order, OrderEvent
-from revision.exceptions import RevisionError
+from revision.exceptions import ContentFileError, RevisionError
 from revision.models import (
     PracticeAttempt,
     PracticeResult,
@@ -14,7 +14,7 @@ from revision.models import (
     Scenario,
 )
 from revision.scoring import score
-from revision.services.content import content_load
+from revision.services.content import SCENARIO_FILE, content_load
 from revision.services.practice import (
     practice_customer_replies,
     practice_finish,
@@ -216,3 +216,17 @@ def test_a_fully_met_attempt_puts_nothing_into_reviews(start, learner):
     run.follow_up()
     run.finish()
     assert not ReviewLog.objects.filter(card__learner=learner).exists()
+
+
+def test_a_scenario_naming_a_customer_field_that_does_not_exist_is_refused(
+    loaded, tmp_path
+):
+    # given the scenarios file with a customer's "email" misspelt
+    text = SCENARIO_FILE.read_text()
+    broken = tmp_path / "scenarios.toml"
+    broken.write_text(text.replace("\nemail = ", "\nemial = ", 1))
+    before = list(Scenario.objects.values_list("identifier", "data"))
+    # when it is loaded, then it is refused, naming the field, and nothing changes
+    with pytest.raises(ContentFileError, match="the customer has no field.*emial"):
+        content_load(scenario_file=broken)
+    assert list(Scenario.objects.values_list("identifier", "data")) == before
