@@ -9,17 +9,11 @@ from django.db import OperationalError
 from django.db.models import Max
 from django.utils import timezone
 
+from config.celery import RETRY
+
 from .exceptions import GatewayTimeout
 
 logger = logging.getLogger(__name__)
-
-RETRY = {
-    "acks_late": True,
-    "retry_backoff": 2,
-    "retry_backoff_max": 60,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
 
 
 @shared_task(bind=True, autoretry_for=(GatewayTimeout, OperationalError), **RETRY)

@@ -5,15 +5,9 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-logger = logging.getLogger(__name__)
+from config.celery import RETRY
 
-RETRY = {
-    "acks_late": True,
-    "retry_backoff": 2,
-    "retry_backoff_max": 60,
-    "retry_jitter": True,
-    "max_retries": 5,
-}
+logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, autoretry_for=(OSError, OperationalError), **RETRY)
