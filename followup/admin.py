@@ -2,11 +2,14 @@
 
 from django.contrib import admin
 
+from accounts.admin_access import ADD, CHANGE, VIEW, SupervisorsMay
+
 from .models import FeedbackLink, FollowUp, FollowUpRule
 
 
 @admin.register(FollowUpRule)
-class FollowUpRuleAdmin(admin.ModelAdmin):
+class FollowUpRuleAdmin(SupervisorsMay, admin.ModelAdmin):
+    supervisors_may = frozenset({VIEW, ADD, CHANGE})
     list_display = (
         "name",
         "kind",
@@ -19,7 +22,7 @@ class FollowUpRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(SupervisorsMay, admin.ModelAdmin):
     list_display = ("order", "kind", "due_at", "owner", "status", "satisfaction")
     list_filter = ("status", "kind")
     search_fields = ("order__reference",)
@@ -33,7 +36,7 @@ class FollowUpAdmin(admin.ModelAdmin):
 
 
 @admin.register(FeedbackLink)
-class FeedbackLinkAdmin(admin.ModelAdmin):
+class FeedbackLinkAdmin(SupervisorsMay, admin.ModelAdmin):
     list_display = ("follow_up", "expires_at", "used_at", "created_at")
     readonly_fields = ("follow_up", "token_hash", "expires_at", "used_at", "created_at")
 

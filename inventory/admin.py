@@ -1,22 +1,24 @@
 from django.contrib import admin
 
+from accounts.admin_access import SupervisorsMay
+
 from .models import Product, StockLevel, StockMovement, StockPool
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(SupervisorsMay, admin.ModelAdmin):
     list_display = ("code", "name", "unit_price", "vat_rate", "pack_size", "active")
     list_filter = ("active",)
     search_fields = ("code", "name")
 
 
 @admin.register(StockPool)
-class StockPoolAdmin(admin.ModelAdmin):
+class StockPoolAdmin(SupervisorsMay, admin.ModelAdmin):
     list_display = ("code", "name", "is_live")
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(admin.ModelAdmin):
+class StockLevelAdmin(SupervisorsMay, admin.ModelAdmin):
     """Read-only: stock changes only through movements (the inventory services)."""
 
     list_display = ("product", "pool", "on_hand", "reserved", "restock_date")

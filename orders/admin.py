@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from accounts.admin_access import SupervisorsMay
+
 from .models import (
     Check,
     Communication,
@@ -14,7 +16,7 @@ from .models import (
 )
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(SupervisorsMay, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
@@ -68,7 +70,7 @@ class EventInline(ReadOnlyInline):
     fields = ("at", "kind", "actor", "worker", "status_after", "data")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(SupervisorsMay, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 

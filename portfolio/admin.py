@@ -3,12 +3,13 @@
 
 from django.contrib import admin
 
+from accounts.admin_access import CHANGE, VIEW, SupervisorsMay
 from accounts.models import Role
 
 from .models import Entry, Export, Portfolio, Review, SignOff, Unlock
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(SupervisorsMay, admin.ModelAdmin):
     """Shown, never changed here: the pages and services make these rows."""
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -21,7 +22,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class EntryInline(admin.TabularInline):
+class EntryInline(SupervisorsMay, admin.TabularInline):
     model = Entry
     fields = ["order", "added_at", "reflection"]
     readonly_fields = fields
@@ -34,7 +35,8 @@ class EntryInline(admin.TabularInline):
 
 
 @admin.register(Portfolio)
-class PortfolioAdmin(admin.ModelAdmin):
+class PortfolioAdmin(SupervisorsMay, admin.ModelAdmin):
+    supervisors_may = frozenset({VIEW, CHANGE})  # assign the assessor
     list_display = ["learner", "assessor", "created_at"]
     list_filter = ["assessor"]
     search_fields = ["learner__username", "learner__first_name", "learner__last_name"]

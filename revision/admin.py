@@ -6,7 +6,7 @@ revision.services.content). Attempts, answers and review logs are read-only reco
 from django import forms
 from django.contrib import admin
 
-from accounts.models import Role
+from accounts.admin_access import ADD, CHANGE, VIEW, SupervisorsMay
 
 from .grading import InvalidItemData, validate_data
 from .models import (
@@ -23,24 +23,10 @@ from .models import (
 )
 
 
-class SupervisorsEdit(admin.ModelAdmin):
+class SupervisorsEdit(SupervisorsMay, admin.ModelAdmin):
     """Supervisors edit revision content without per-model permissions."""
 
-    def _may(self, request) -> bool:
-        user = request.user
-        return user.is_active and user.is_staff and user.has_role(Role.SUPERVISOR)
-
-    def has_module_permission(self, request):
-        return self._may(request) or super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._may(request) or super().has_view_permission(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._may(request) or super().has_change_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return self._may(request) or super().has_add_permission(request)
+    supervisors_may = frozenset({VIEW, ADD, CHANGE})
 
     def has_delete_permission(self, request, obj=None):
         return False  # answers and progress refer to items: make them inactive
