@@ -110,7 +110,10 @@ def attempt_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.LEARNER)
 def practice_order(request: HttpRequest, order_pk: int) -> HttpResponse:
     """From a practice order's pages back to its attempt."""
-    attempt = get_object_or_404(attempt_of(learner=request.user), order_id=order_pk)
+    attempt = get_object_or_404(
+        attempt_of(learner=request.user),
+        order__pk=order_pk,  # not order_id: an id too large must be a 404, not a 500
+    )
     return redirect("revision:practice_attempt", pk=attempt.pk)
 
 
