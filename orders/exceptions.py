@@ -29,3 +29,11 @@ class OrderInputError(OrderRuleError):
         super().__init__(
             "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in errors.items())
         )
+
+
+class OrderTooLargeError(OrderInputError):
+    """The lines would total more than an order can hold; said of the lines."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__({"lines": [message]})
+        self.args = (message,)  # shown as it is where only a message fits

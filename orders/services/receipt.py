@@ -14,13 +14,22 @@ from customers.models import Customer
 from inventory.models import Product, StockPool
 from inventory.services import stock_pool_live
 
-from ..exceptions import OrderInputError, OrderRuleError
-from ..models import Communication, Order, OrderEvent, OrderLine, ReceiptSubmission
+from ..exceptions import OrderInputError, OrderRuleError, OrderTooLargeError
+from ..models import (
+    MONEY,
+    Communication,
+    Order,
+    OrderEvent,
+    OrderLine,
+    ReceiptSubmission,
+)
 from .communications import communication_record, customer_notify
 from .events import event_record
 from .lifecycle import schedule_verification
 
 PENNY = Decimal("0.01")
+# The most an order's totals hold (their columns): £9,999,999,999.99.
+LARGEST_TOTAL = Decimal(10) ** (MONEY["max_digits"] - MONEY["decimal_places"]) - PENNY
 DEFAULT_VAT_RATE = Decimal("0.200")
 MAX_LINES = 200
 
@@ -71,10 +80,19 @@ def _vat(net: Decimal, rate: Decimal) -> Decimal:
 
 
 def order_totals(lines: Sequence[OrderLine]) -> tuple[Decimal, Decimal, Decimal]:
-    """Net, VAT and gross of the active lines; VAT rounded per line, half up."""
+    """Net, VAT and gross of the active lines; VAT rounded per line, half up.
+
+    Raises OrderTooLargeError (an OrderInputError on "lines") when the gross is
+    more than an order's totals can hold, so whoever changes the lines checks them.
+    """
     active = [line for line in lines if line.is_active]
     net = sum((line.net for line in active), Decimal("0.00"))
     vat = sum((_vat(line.net, line.vat_rate) for line in active), Decimal("0.00"))
+    if net + vat > LARGEST_TOTAL:
+        raise OrderTooLargeError(
+            f"The order would come to £{net + vat:,.2f}, more than an order can hold "
+            f"(£{LARGEST_TOTAL:,}): check the quantities and prices."
+        )
     return net, vat, net + vat
 
 
@@ -99,8 +117,10 @@ def quantity_problem(quantity, *, minimum: int = 1) -> str | None:
 
 def price_problem(price: Decimal | None, *, name: str = "agreed price") -> str | None:
     """What is wrong with a price in pounds (None: no price given), or None."""
-    if price is not None and (price < 0 or price >= Decimal("1e9")):
+    if price is not None and price < 0:
         return f"the {name} must be £0 or more."
+    if price is not None and price >= Decimal("1e9"):
+        return f"the {name} is too large."
     return None
 
 

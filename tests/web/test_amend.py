@@ -419,6 +419,27 @@ def test_bad_line_values_are_refused_next_to_their_field(
     assert_unchanged(order, version)
 
 
+def test_an_amendment_too_large_to_hold_is_refused_not_crashed(
+    client, processor, verified_order
+):
+    # Given a verified order
+    order = verified_order(quantity=2)
+    version = order.version
+    client.force_login(processor)
+    # When its line becomes a million at just under £100m (each within the form's
+    # limits, together more than an order's totals hold)
+    response = client.post(
+        amend_url(order),
+        form_data(
+            order, lines={1: {"quantity": "1000000", "unit_price": "99999999.99"}}
+        ),
+    )
+    # Then it is refused with a message, and nothing changed
+    assert response.status_code == 400
+    assert "more than an order can hold" in response.content.decode()
+    assert_unchanged(order, version)
+
+
 def test_the_only_line_removed_is_refused_at_that_line(
     client, processor, verified_order
 ):

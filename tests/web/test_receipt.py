@@ -447,6 +447,24 @@ def test_an_order_with_no_lines_is_refused(client, processor, customer):
     assert "Add at least one line." in html
 
 
+def test_an_order_too_large_to_hold_is_refused_not_crashed(
+    client, processor, customer, stocked_product
+):
+    # given lines each within the form's limits whose total is more than an order's
+    # totals hold (£9,999,999,999.99): a million at just under £1bn
+    product = stocked_product(10)
+    client.force_login(processor)
+    before = counts()
+    # when it is submitted
+    response = client.post(
+        RECEIVE_URL, receipt_data(customer, [(product.code, 1_000_000, "999999999.99")])
+    )
+    # then nothing is saved and the lines say why
+    html = assert_refused(response, before)
+    assert "more than an order can hold" in html
+    assert "check the quantities and prices" in html
+
+
 def test_service_line_messages_are_mapped_to_fields():
     # given a bound formset with two filled lines
     from orders.forms.receipt import lines_formset
