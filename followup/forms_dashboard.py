@@ -6,6 +6,8 @@ from decimal import Decimal
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from orders.forms.dates import filter_date_validators
+
 from . import kpis
 from .models import ServiceTarget
 
@@ -19,12 +21,14 @@ class DashboardFilterForm(forms.Form):
         label="From",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=filter_date_validators(),
         error_messages={"invalid": "Enter the first day as a date, e.g. 2026-11-01."},
     )
     end = forms.DateField(
         label="To",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=filter_date_validators(),
         error_messages={"invalid": "Enter the last day as a date, e.g. 2026-11-30."},
     )
     group = forms.ChoiceField(

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from ..models import Order
 from ..selectors.lists import DEFAULT_SORT
+from .dates import filter_date_validators
 
 SORT_CHOICES = [
     ("-received", "Received, newest first"),
@@ -61,12 +62,14 @@ class OrderListForm(forms.Form):
         label="Received from",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=filter_date_validators(),
         error_messages={"invalid": DATE_ERROR},
     )
     received_to = forms.DateField(
         label="Received to",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=filter_date_validators(),
         error_messages={"invalid": DATE_ERROR},
     )
     open_exception = forms.ChoiceField(

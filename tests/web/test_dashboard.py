@@ -98,6 +98,60 @@ def test_bad_filters_get_a_message_and_fall_back_to_30_days(
     assert "showing the last 30 days" in response.content.decode()
 
 
+FAR_DATES = [
+    ({"start": "9999-12-31"}, "start"),
+    ({"start": "9999-12-20"}, "start"),
+    ({"end": "9999-12-31"}, "end"),
+    ({"start": "9999-12-01", "end": "9999-12-31"}, "start"),
+    ({"end": "0001-01-10"}, "end"),
+    ({"start": "2101-01-01"}, "start"),
+    ({"end": "1999-12-31"}, "end"),
+]
+
+
+@pytest.mark.parametrize(("params", "field"), FAR_DATES)
+def test_a_date_outside_2000_to_2100_is_refused_next_to_its_field(
+    client, supervisor, params, field
+):
+    client.force_login(supervisor)
+    # When a date is chosen whose day after (or 30 days round it) is no date at all
+    response = client.get(DASH, params)
+    # Then the page shows the message by the field and the last 30 days' figures
+    assert response.status_code == 200
+    assert response.context["form"].errors[field] == [
+        "Enter a date between 2000 and 2100: check the year."
+    ]
+    assert f'id="error_1_id_{field}"' in response.content.decode()
+    period = response.context["board"].period
+    assert period.end == timezone.localdate()
+    assert (period.end - period.start).days == 29
+
+
+@pytest.mark.parametrize(("params", "field"), FAR_DATES)
+@pytest.mark.parametrize(
+    "url", [CSV_URL, reverse("followup:breaches", args=["on_time"])]
+)
+def test_the_csv_and_breaches_fall_back_on_a_far_date(
+    client, supervisor, url, params, field
+):
+    client.force_login(supervisor)
+    assert client.get(url, params).status_code == 200
+
+
+def test_the_first_and_last_days_of_2000_to_2100_are_accepted(client, supervisor):
+    client.force_login(supervisor)
+    for params in (
+        {"start": "2000-01-01"},
+        {"end": "2000-01-01"},
+        {"start": "2100-12-31"},
+        {"end": "2100-12-31"},
+        {"start": "2100-12-01", "end": "2100-12-31"},
+    ):
+        response = client.get(DASH, params)
+        assert response.status_code == 200
+        assert response.context["form"].is_valid(), params
+
+
 def test_the_csv_carries_the_same_figures(client, supervisor, known):
     client.force_login(supervisor)
     response = client.get(CSV_URL, PERIOD)

@@ -366,6 +366,43 @@ def test_to_date_before_from_date_is_reported(signed_in):
 
 
 @pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("received_to", "9999-12-31"),
+        ("received_from", "9999-12-31"),
+        ("received_to", "0001-01-01"),
+        ("received_from", "1999-12-31"),
+        ("received_to", "2101-01-01"),
+    ],
+)
+def test_a_date_outside_2000_to_2100_is_reported_next_to_its_field(
+    signed_in, field, value
+):
+    # given an order
+    make_order(status=S.CONFIRMED)
+    # when a date is searched for whose day after is past the last date there is
+    response = signed_in.get(LIST_URL, {field: value, "status": "confirmed"})
+    # then the page says what is wrong beside the field, not an error page
+    assert response.status_code == 200
+    assert response.context["form"].errors[field] == [
+        "Enter a date between 2000 and 2100: check the year."
+    ]
+    assert f'id="error_1_id_{field}"' in response.content.decode()
+    # and the other filters still apply
+    assert len(listed(response)) == 1
+
+
+def test_the_first_and_last_dates_of_the_range_still_filter(signed_in):
+    make_order()
+    response = signed_in.get(
+        LIST_URL, {"received_from": "2000-01-01", "received_to": "2100-12-31"}
+    )
+    assert response.status_code == 200
+    assert not response.context["form"].errors
+    assert len(listed(response)) == 1
+
+
+@pytest.mark.parametrize(
     "params",
     [
         {"q": "x" * 500},

@@ -1,0 +1,20 @@
+"""Bounds on the dates people type into the staff pages' forms."""
+
+import datetime as dt
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+
+# Search and filter dates: wide enough for any order OrderDesk holds, narrow enough
+# that a period's day after or a 30-day window around the date is still a date
+# (date.max plus a day is an OverflowError, a 500 rather than a message).
+FIRST_FILTER_DATE = dt.date(2000, 1, 1)
+LAST_FILTER_DATE = dt.date(2100, 12, 31)
+FILTER_DATE_OUT_OF_RANGE = "Enter a date between 2000 and 2100: check the year."
+
+
+def filter_date_validators() -> list:
+    """Validators for a search or filter date field: years 2000 to 2100 only."""
+    return [
+        MinValueValidator(FIRST_FILTER_DATE, message=FILTER_DATE_OUT_OF_RANGE),
+        MaxValueValidator(LAST_FILTER_DATE, message=FILTER_DATE_OUT_OF_RANGE),
+    ]
