@@ -35,3 +35,23 @@ def customer_search(
         )
         .order_by("name", "pk")[:limit]
     )
+
+
+def customers_matching(*, name: str, email: str, postcode: str) -> QuerySet[Customer]:
+    """Live customers who may be the person being added: the same e-mail address,
+    or the same name at the same postcode (case, spacing and the postcode's space
+    aside)."""
+    compact = "".join(postcode.split()).upper()
+    same = Q(name__iexact=" ".join(name.split()), compact_postcode=compact) & ~Q(
+        compact_postcode=""
+    )
+    if email.strip():
+        same |= Q(email__iexact=email.strip())
+    return (
+        Customer.objects.annotate(
+            compact_postcode=Replace(Upper("postcode"), Value(" "), Value(""))
+        )
+        .filter(practice=False)
+        .filter(same)
+        .order_by("pk")
+    )

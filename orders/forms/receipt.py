@@ -9,8 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from customers.models import Customer
+from customers.selectors import customers_matching
 from orders.models import Order
 from orders.services import LineInput
+from orders.services.dates import latest_business_date
+
+from .dates import not_too_far_ahead
 
 MAX_LINES = 200
 NEW_CUSTOMER_PREFIX = "new_customer"
@@ -81,6 +85,7 @@ class ReceiptForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Optional. The date the customer would like it by.",
+        validators=[not_too_far_ahead],
         error_messages={"invalid": "Enter a real date, for example 24/11/2026."},
     )
     channel = forms.ChoiceField(
@@ -123,8 +128,9 @@ class ReceiptForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["requested_date"].widget.attrs["min"] = (
-            timezone.localdate().isoformat()
+        self.fields["requested_date"].widget.attrs.update(
+            min=timezone.localdate().isoformat(),
+            max=latest_business_date().isoformat(),
         )
         query = self.fields["customer_query"].widget
         query.input_type = "search"
@@ -214,8 +220,43 @@ class NewCustomerForm(forms.ModelForm):
         for name, value in autocomplete.items():
             self.fields[name].widget.attrs["autocomplete"] = value
 
+    different_customer = forms.BooleanField(
+        required=False,
+        label="This is a different customer from the one already on file",
+    )
+
     def clean_postcode(self) -> str:
         return " ".join(self.cleaned_data["postcode"].upper().split())
+
+    def clean(self):
+        """Refuse to add, unnoticed, someone who is already a customer: the person
+        taking the order chooses them, or says this is somebody else."""
+        cleaned = super().clean()
+        if self.errors or cleaned.get("different_customer"):
+            return cleaned
+        on_file = customers_matching(
+            name=cleaned.get("name", ""),
+            email=cleaned.get("email", ""),
+            postcode=cleaned.get("postcode", ""),
+        ).first()
+        if on_file is not None:
+            known_by = ", ".join(filter(None, [on_file.email, on_file.postcode]))
+            self.add_error(
+                "different_customer",
+                f"{on_file.name} ({known_by}) is already a customer: find and choose "
+                "them as an existing customer, or tick this box if this is someone "
+                "else.",
+            )
+        return cleaned
+
+    @property
+    def customer_fields(self) -> dict:
+        """The new customer's details, as customer_create takes them."""
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name in self._meta.fields
+        }
 
 
 class LineForm(forms.Form):

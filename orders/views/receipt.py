@@ -287,7 +287,7 @@ def _receive(request: HttpRequest) -> HttpResponse:
         # One transaction, so a refused order leaves no new customer behind.
         with transaction.atomic():
             customer = (
-                customer_create(**new_customer_form.cleaned_data)
+                customer_create(**new_customer_form.customer_fields)
                 if form.wants_new_customer
                 else cleaned["customer"]
             )

@@ -222,6 +222,62 @@ def test_receiving_an_order_for_a_new_customer_creates_both(
     assert order.delivery_postcode == "LS21 1AA"
 
 
+@pytest.mark.parametrize(
+    "same",
+    [
+        {"email": "PRIYA@example.com ", "name": "P. Shah", "postcode": "LS9 9ZZ"},
+        {"email": "other@example.com", "name": " priya  shah", "postcode": "ls15ab"},
+    ],
+    ids=["same e-mail", "same name and postcode"],
+)
+def test_a_new_customer_already_on_file_is_queried_before_being_added_again(
+    client, processor, stocked_product, same
+):
+    # given a customer on file
+    product = stocked_product(20)
+    on_file = CustomerFactory(
+        name="Priya Shah", email="priya@example.com", postcode="LS1 5AB"
+    )
+    client.force_login(processor)
+    before = counts()
+    data = receipt_data(
+        None, [(product.code, 2)], customer_source="new", **new_customer_data(**same)
+    )
+    # when the same person is typed in as a new customer
+    response = client.post(RECEIVE_URL, data)
+    # then nothing is saved, and the page names the customer on file at the box
+    # that says this is someone else
+    html = assert_refused(response, before)
+    errors = response.context["new_customer_form"].errors["different_customer"]
+    assert errors == [
+        "Priya Shah (priya@example.com, LS1 5AB) is already a customer: find and "
+        "choose them as an existing customer, or tick this box if this is someone "
+        "else."
+    ]
+    assert 'href="#div_id_new_customer-different_customer"' in html
+    # when the box is ticked, the new customer and the order are saved
+    data["new_customer-different_customer"] = "on"
+    assert client.post(RECEIVE_URL, data).status_code == 302
+    assert Customer.objects.exclude(pk=on_file.pk).filter(email=same["email"].strip())
+
+
+def test_a_practice_customer_with_the_same_details_is_not_a_duplicate(
+    client, processor, stocked_product
+):
+    # given only a practice scenario's simulated customer with these details
+    product = stocked_product(20)
+    CustomerFactory(name="Priya Shah", email="priya@example.com", practice=True)
+    client.force_login(processor)
+    # when a real customer with them is added, it is saved at once
+    response = client.post(
+        RECEIVE_URL,
+        receipt_data(
+            None, [(product.code, 2)], customer_source="new", **new_customer_data()
+        ),
+    )
+    assert response.status_code == 302
+
+
 def test_posting_the_same_form_twice_makes_one_order(
     client, processor, customer, stocked_product
 ):
