@@ -59,6 +59,19 @@ ALL_CHECKS = tuple(str(kind) for kind in CHECK_SEQUENCE)
 # A communication that promises a delivery date.
 PROMISES = ("confirmation", "dispatch_notice")
 
+# The outcomes that show a message reached the customer: a call that spoke to
+# them, a text or letter recorded as sent. An e-mail is queued, then sent by the
+# worker (its communication_sent event). "To do", a voicemail or no answer is not.
+GIVEN = ("reached", "sent")
+
+# What is missing when a confirmation on this channel never reached the customer.
+NOT_GIVEN = {
+    "email": "the e-mail was never sent",
+    "phone": "no call that reached the customer was logged",
+    "sms": "no text message was recorded as sent",
+    "letter": "no letter was recorded as sent",
+}
+
 # A missed marking point that matches a known misconception (revision/content):
 # the misconception's quiz items go into the learner's reviews.
 MISCONCEPTIONS = {
@@ -124,6 +137,20 @@ class Trail:
             for e in self.of("communication")
             if e["data"].get("direction", "outbound") == "outbound"
             and (purposes is None or e["data"].get("purpose") in purposes)
+        ]
+
+    def given(self, purposes) -> list[dict]:
+        """The outbound messages for these purposes that reached the customer."""
+        sent = {
+            e["data"].get("communication_id")
+            for e in self.of("communication_sent")
+            if e["data"].get("outcome") != "failed"
+        }
+        return [
+            e
+            for e in self.outbound(purposes)
+            if e["data"].get("outcome") in GIVEN
+            or e["data"].get("communication_id") in sent
         ]
 
     def exceptions(self, kind: str) -> list[int]:
@@ -525,7 +552,8 @@ def _checks_identified(scenario: dict, trail: Trail) -> Judgement:
 
 def _communication(scenario: dict, trail: Trail) -> Judgement:
     """MP-08: the customer told at each stage on a suitable channel: about each
-    problem, the confirmation with its delivery date, and the follow-up."""
+    problem, the confirmation with its delivery date (given: it reached them, not
+    only recorded as to do), and the follow-up."""
     judgement = Judgement("MP-08", NOT_MET)
     suitable = _suitable_channels(scenario)
     confirmed = trail.first("confirmed")
@@ -549,12 +577,27 @@ def _communication(scenario: dict, trail: Trail) -> Judgement:
                 f"The customer was not told about the {label} before confirmation."
             )
     needed += 1
-    if confirmed is not None:
+    # Confirming records the confirmation; only an e-mail goes by itself. A call,
+    # text or letter is left "to do" until the learner records it made.
+    given = trail.given(("confirmation",)) if confirmed else []
+    if given:
         told += 1
-        judgement.evidence.append(confirmed["id"])
+        judgement.evidence.extend([confirmed["id"], *_ids(given)])
+        on_channel = [e for e in given if e["data"].get("channel") in suitable]
+        went = (on_channel or given)[0]["data"].get("channel")
         judgement.reasons.append(
-            f"The confirmation, with the delivery date, went by "
-            f"{confirmed['data'].get('channel')}."
+            f"The confirmation, with the delivery date, went by {went}."
+        )
+        if not on_channel:
+            wrong_channel.append("confirmation")
+    elif confirmed is not None:
+        judgement.evidence.append(confirmed["id"])
+        missing = NOT_GIVEN.get(
+            confirmed["data"].get("channel"), "it was never recorded as made"
+        )
+        judgement.reasons.append(
+            "The order was confirmed, but the confirmation was never given to the "
+            f"customer: {missing}."
         )
     else:
         judgement.reasons.append("The customer was never sent a confirmation.")

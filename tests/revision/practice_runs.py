@@ -11,6 +11,7 @@ from inventory.models import Product
 from orders.models import Communication, Order, OrderException, OrderLine
 from orders.selectors.detail import earliest_promise_date
 from orders.services import (
+    communication_record,
     exception_add_step,
     exception_raise,
     exception_resolve,
@@ -237,6 +238,24 @@ class Run:
             order=order,
             actor=self.learner,
             promised_date=earliest_promise_date(order, timezone.localdate()),
+        )
+
+    def give_confirmation(self, said: str = "Confirmed the order and its date."):
+        """Make the confirmation Confirm left to do on a call, text or letter: a call
+        that reaches the customer, or a text or letter recorded as sent."""
+        channel = self.channel
+        return self.act(
+            communication_record,
+            order=self.order,
+            actor=self.learner,
+            channel=channel,
+            purpose=Communication.Purpose.CONFIRMATION,
+            outcome=(
+                Communication.Outcome.REACHED
+                if channel == "phone"
+                else Communication.Outcome.SENT
+            ),
+            content=said,
         )
 
     def fulfil(self):

@@ -75,6 +75,7 @@ def test_every_scenario_arrives_by_a_real_channel_with_a_story(loaded):
 def test_ps02_model_handling_meets_every_point(start):
     run = start("PS-02")
     run.confirm()
+    run.give_confirmation()
     run.fulfil()
     run.follow_up(satisfaction=5, notes="Toner and paper arrived Tuesday; all good.")
 
@@ -87,6 +88,7 @@ def test_ps02_model_handling_meets_every_point(start):
 def test_ps03_model_handling_meets_every_point(start):
     run = start("PS-03")
     run.confirm()
+    run.give_confirmation()
     run.fulfil()
     run.follow_up(satisfaction=4, notes="Replied by letter: lamp arrived, very bright.")
 
@@ -130,6 +132,7 @@ def test_ps05_model_handling_meets_every_point(start):
         on="unknown_product",
     )
     run.confirm()
+    run.give_confirmation()
     run.fulfil()
     run.follow_up(satisfaction=5, notes="Staplers arrived; the new model is better.")
 
@@ -153,6 +156,7 @@ def test_ps06_model_handling_meets_every_point(start):
     )
     run.resolve("quantity", "Quantity corrected to 12 as she confirmed by text.")
     run.confirm()
+    run.give_confirmation()
     run.fulfil()
     run.follow_up(satisfaction=5, notes="Texted back: paper arrived, thank you.")
 
@@ -185,6 +189,7 @@ def test_ps08_model_handling_meets_every_point(start):
     run.ask("payment_problem", "Your card ending 0002 was declined: can you help?")
     run.change_card("4242424242424242", "The customer gave another card by phone.")
     run.confirm()
+    run.give_confirmation()
     run.fulfil()
     run.follow_up(satisfaction=5, notes="Chair and lamp arrived; very comfortable.")
 
@@ -254,6 +259,7 @@ def test_ps11_model_handling_meets_every_point(start):
         on="delivery_date",
     )
     run.confirm()
+    run.give_confirmation()
     run.fulfil()
     run.follow_up(satisfaction=5, notes="Chairs arrived; volunteers are happy.")
 
@@ -280,6 +286,7 @@ def test_ps12_model_handling_meets_every_point(start):
     run.resolve("quantity", "Quantity corrected to 2 as her letter says.")
     run.substitute("PEN-9002", reply.content, communication=reply)
     run.confirm()
+    run.give_confirmation()
     run.fulfil()
     run.follow_up(satisfaction=5, notes="Her letter: pens arrived, thank you.")
 
@@ -302,9 +309,26 @@ def test_ps02_careless_follow_up_by_email_without_asking_satisfaction(start):
     )
 
 
+def test_ps02_careless_confirms_but_never_makes_the_call(start):
+    # Confirm leaves the confirmation call to do; the learner never logs it
+    run = start("PS-02")
+    run.confirm()
+    run.fulfil()
+    run.follow_up(satisfaction=5, notes="All arrived.")
+
+    result = run.finish()
+
+    scored(result, careless(**{"MP-08": "partly"}))
+    assert (
+        "The order was confirmed, but the confirmation was never given to the "
+        "customer: no call that reached the customer was logged."
+    ) in reasons(result)["MP-08"]
+
+
 def test_ps03_careless_never_follows_up(start):
     run = start("PS-03")
     run.confirm()
+    run.give_confirmation()
     run.fulfil()
 
     scored(
@@ -367,6 +391,34 @@ def test_ps06_careless_never_corrects_the_quantity(start):
                 "MP-08": "partly",
             }
         ),
+    )
+
+
+def test_ps06_careless_confirms_by_text_but_never_sends_it(start):
+    # the model handling, except that the text Confirm leaves to do is never sent
+    run = start("PS-06")
+    run.raise_exception(
+        "quantity", "The form says 120 boxes; her comment asks for 12.", line=1
+    )
+    message, reply = run.ask("query", "Your form says 120 boxes, your note 12: which?")
+    run.amend(
+        "Customer confirmed 12 boxes by text.",
+        lines={1: LineChange(quantity=12)},
+        communication=message,
+        on="quantity",
+    )
+    run.resolve("quantity", "Quantity corrected to 12 as she confirmed by text.")
+    run.confirm()
+    run.fulfil()
+    run.follow_up(satisfaction=5, notes="Texted back: paper arrived, thank you.")
+
+    result = run.finish()
+
+    scored(result, careless(**{"MP-08": "partly"}))
+    assert any(
+        "confirmation was never given" in reason
+        and "no text message was recorded as sent" in reason
+        for reason in reasons(result)["MP-08"]
     )
 
 
@@ -466,6 +518,7 @@ def test_ps12_careless_misses_the_quantity_and_substitutes_unasked(start):
     run = start("PS-12")
     run.substitute("PEN-9002", "Her letter says black would do.", channel="letter")
     run.confirm()
+    run.give_confirmation()
     run.fulfil()
 
     scored(

@@ -57,20 +57,42 @@ class Trail:
                 )
 
     def confirm(self, lines, channel="email") -> None:
+        """Confirm as order_confirm does: the confirmation recorded on the
+        customer's channel, an e-mail then sent by the worker, anything else left
+        to do."""
+        self.add(
+            "communication",
+            purpose="confirmation",
+            channel=channel,
+            direction="outbound",
+            communication_id=900,
+            outcome="queued" if channel == "email" else "pending",
+        )
         self.add(
             "confirmed",
             channel=channel,
             communication_id=900,
             lines=[{"product_code": c, "quantity": q} for c, q in lines],
         )
+        if channel == "email":
+            self.add(
+                "communication_sent",
+                by_learner=False,
+                communication_id=900,
+                purpose="confirmation",
+            )
 
     def deliver_and_follow_up(self, channel="email", satisfaction=5) -> None:
         self.add("delivered", by_learner=False)
         self.add("followed_up", channel=channel, satisfaction=satisfaction)
 
-    def tell(self, purpose: str, channel: str = "email") -> None:
+    def tell(self, purpose: str, channel: str = "email", **data) -> None:
         self.add(
-            "communication", purpose=purpose, channel=channel, direction="outbound"
+            "communication",
+            purpose=purpose,
+            channel=channel,
+            direction="outbound",
+            **data,
         )
 
 
@@ -346,6 +368,96 @@ def test_mp08_partly_when_the_problem_goes_untold():
 def test_mp08_partly_when_the_follow_up_goes_another_way():
     trail = clean_trail(follow_channel="letter")
     assert verdict("MP-08", scenario(), trail) == PARTLY
+
+
+def phone_trail(*, call: str | None) -> Trail:
+    """A clean order for a customer who prefers the phone, confirmed (the call
+    left to do) and then called with this outcome (None: never called)."""
+    trail = Trail()
+    trail.add("received", by_learner=False)
+    trail.checks()
+    trail.add("verified", by_learner=False)
+    trail.confirm([("PAP-9001", 10)], "phone")
+    if call:
+        trail.tell("confirmation", "phone", outcome=call)
+    trail.deliver_and_follow_up("phone")
+    return trail
+
+
+def mp08(spec: dict, trail: Trail):
+    return {j.marking_point: j for j in score(spec, trail.events)}["MP-08"]
+
+
+def test_mp08_met_when_the_confirmation_call_reached_the_customer():
+    judgement = mp08(scenario(channel="phone"), phone_trail(call="reached"))
+    assert judgement.verdict == MET
+    assert "The confirmation, with the delivery date, went by phone." in (
+        judgement.reasons
+    )
+
+
+@pytest.mark.parametrize("call", [None, "voicemail", "no_answer"])
+def test_mp08_partly_when_the_confirmation_call_never_reached_the_customer(call):
+    # Confirm leaves the call to do; the learner never makes it, or never gets
+    # through
+    judgement = mp08(scenario(channel="phone"), phone_trail(call=call))
+    assert judgement.verdict == PARTLY
+    assert (
+        "The order was confirmed, but the confirmation was never given to the "
+        "customer: no call that reached the customer was logged."
+    ) in judgement.reasons
+    assert not any("The confirmation, with" in r for r in judgement.reasons)
+
+
+def test_mp08_partly_when_the_confirmation_text_is_never_sent():
+    trail = Trail()
+    trail.add("received", by_learner=False)
+    trail.checks()
+    trail.confirm([("PAP-9001", 10)], "sms")
+    trail.deliver_and_follow_up("sms")
+    judgement = mp08(scenario(channel="sms"), trail)
+    assert judgement.verdict == PARTLY
+    assert any("no text message was recorded as sent" in r for r in judgement.reasons)
+
+
+def test_mp08_met_when_the_confirmation_text_is_recorded_as_sent():
+    trail = Trail()
+    trail.add("received", by_learner=False)
+    trail.checks()
+    trail.confirm([("PAP-9001", 10)], "sms")
+    trail.tell("confirmation", "sms", outcome="sent")
+    trail.deliver_and_follow_up("sms")
+    assert mp08(scenario(channel="sms"), trail).verdict == MET
+
+
+def test_mp08_partly_when_the_confirmation_e_mail_fails():
+    trail = Trail()
+    trail.add("received", by_learner=False)
+    trail.checks()
+    trail.add(
+        "communication",
+        purpose="confirmation",
+        channel="email",
+        direction="outbound",
+        communication_id=900,
+        outcome="queued",
+    )
+    trail.add("confirmed", channel="email", communication_id=900, lines=[])
+    trail.add(
+        "communication_sent", by_learner=False, communication_id=900, outcome="failed"
+    )
+    trail.deliver_and_follow_up("email")
+    judgement = mp08(scenario(), trail)
+    assert judgement.verdict == PARTLY
+    assert any("the e-mail was never sent" in r for r in judgement.reasons)
+
+
+def test_mp08_partly_when_the_confirmation_reaches_them_another_way():
+    # he prefers the phone; the learner e-mails the confirmation instead
+    trail = phone_trail(call=None)
+    trail.tell("confirmation", "email", communication_id=901, outcome="queued")
+    trail.add("communication_sent", by_learner=False, communication_id=901)
+    assert mp08(scenario(channel="phone"), trail).verdict == PARTLY
 
 
 def test_mp08_not_met_when_the_customer_hears_nothing():

@@ -212,6 +212,7 @@ def test_a_missed_point_puts_its_misconceptions_into_reviews(start, learner):
 def test_a_fully_met_attempt_puts_nothing_into_reviews(start, learner):
     run = start("PS-02")
     run.confirm()
+    run.give_confirmation()
     run.fulfil()
     run.follow_up()
     run.finish()
