@@ -153,6 +153,41 @@ class Trail:
             or e["data"].get("communication_id") in sent
         ]
 
+    def before_availability(self, candidates: list[dict]) -> list[dict]:
+        """The candidates that happened while availability was not yet confirmed:
+        before the stock check passed (stock reserved for every line), or while an
+        out-of-stock problem it found was still unsettled (settled: by its
+        documented path, such as a backorder to a known restock date, or by stock
+        arriving; a learner's bare note does not make the stock known)."""
+        wanted = {e["id"] for e in candidates}
+        checked = confirmed = False
+        unsettled: set = set()
+        early = []
+        for event in self.events:
+            if event["id"] in wanted and not confirmed:
+                early.append(event)
+            data = event["data"]
+            if event["kind"] == "check_recorded" and data.get("kind") == "stock":
+                # A pass settles what the check found before; a failure opens
+                # its out-of-stock exceptions next.
+                checked, confirmed = True, data.get("outcome") == "passed"
+                if confirmed:
+                    unsettled.clear()
+            elif (
+                event["kind"] == "exception_opened"
+                and data.get("kind") == "out_of_stock"
+            ):
+                unsettled.add(data.get("exception_id"))
+                confirmed = False
+            elif (
+                event["kind"] == "exception_resolved"
+                and data.get("exception_id") in unsettled
+                and (data.get("handling") or not event.get("by_learner"))
+            ):
+                unsettled.discard(data.get("exception_id"))
+                confirmed = checked and not unsettled
+        return early
+
     def exceptions(self, kind: str) -> list[int]:
         return [
             e["data"]["exception_id"]
@@ -454,13 +489,15 @@ def _sequence(scenario: dict, trail: Trail) -> Judgement:
         reached.append(label.lower())
         judgement.evidence.append(event["id"])
     confirmed = trail.first("confirmed")
-    early = trail.before(confirmed, trail.outbound(PROMISES)) if confirmed else []
+    # A date promised by the learner while the stock was still unknown; the
+    # confirmation Confirm itself records is refused until availability is known.
     own = confirmed["data"].get("communication_id") if confirmed else None
-    early = [
+    promises = [
         e
-        for e in early
+        for e in trail.outbound(PROMISES)
         if e.get("by_learner") and e["data"].get("communication_id") != own
     ]
+    early = trail.before_availability(promises)
     if early:
         judgement.evidence.extend(_ids(early))
         judgement.reasons.append(

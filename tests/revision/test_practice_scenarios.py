@@ -325,6 +325,45 @@ def test_ps02_careless_confirms_but_never_makes_the_call(start):
     ) in reasons(result)["MP-08"]
 
 
+def test_ps02_calling_the_confirmation_through_before_confirming_is_in_sequence(
+    start,
+):
+    # the checks pass and reserve the stock; the learner phones the delivery date
+    # through, logs the call, then confirms
+    run = start("PS-02")
+    run.give_confirmation("Told Mr Llewellyn it will arrive tomorrow.")
+    run.confirm()
+    run.fulfil()
+    run.follow_up(satisfaction=5, notes="Toner and paper arrived; all good.")
+
+    result = run.finish()
+
+    scored(result, ALL_MET)
+    assert not any("promised" in reason for reason in reasons(result)["MP-06"])
+
+
+def test_ps01_promising_a_date_before_the_backorder_is_agreed_is_out_of_sequence(
+    start,
+):
+    # the stock check fails; the learner e-mails a delivery date before she has
+    # agreed to wait for the restock
+    run = start("PS-01")
+    run.tell("confirmation", "Your paper will be with you on Thursday.")
+    message, reply = run.ask("backorder_notice", "Out of stock until Thursday: wait?")
+    run.backorder(reply.content, communication=reply)
+    run.confirm()
+    run.fulfil()
+    run.follow_up(satisfaction=5, notes="Arrived Friday, very happy.")
+
+    result = run.finish()
+
+    assert verdicts(result)["MP-06"] == "partly", reasons(result)
+    assert (
+        "A delivery date was promised before availability was confirmed."
+        in reasons(result)["MP-06"]
+    )
+
+
 def test_ps03_careless_never_follows_up(start):
     run = start("PS-03")
     run.confirm()

@@ -123,9 +123,12 @@ def clean_trail(*, lines=(("PAP-9001", 10),), follow_channel="email", satisfacti
     return trail
 
 
-def stock_trail(*, told=True, bare=False, step=True, handling="backorder"):
+def stock_trail(
+    *, told=True, bare=False, step=True, handling="backorder", promise=False
+):
     """An out-of-stock order; the learner tells the customer (or not) and settles
-    it by its documented path (or closes it with a bare note)."""
+    it by its documented path (or closes it with a bare note), then (promise)
+    tells them the delivery date before confirming."""
     trail = Trail()
     trail.add("received", by_learner=False)
     trail.checks({"stock": (7, "out_of_stock")})
@@ -143,6 +146,8 @@ def stock_trail(*, told=True, bare=False, step=True, handling="backorder"):
         handling="" if bare else handling,
         customer_agreement="" if bare else "She will wait.",
     )
+    if promise:
+        trail.tell("confirmation", outcome="sent")
     trail.confirm([("PAP-9001", 10)])
     trail.deliver_and_follow_up()
     return trail
@@ -301,6 +306,37 @@ def test_mp06_partly_when_a_date_is_promised_before_availability():
     trail.confirm([("PAP-9001", 10)])
     trail.deliver_and_follow_up()
     assert verdict("MP-06", scenario(["out_of_stock"]), trail) == PARTLY
+
+
+def test_mp06_met_when_the_date_is_promised_once_the_stock_is_reserved():
+    # the checks pass (stock reserved), the learner phones the confirmation
+    # through, then confirms
+    trail = Trail()
+    trail.add("received", by_learner=False)
+    trail.checks()
+    trail.add("verified", by_learner=False)
+    trail.tell("confirmation", "phone", outcome="reached")
+    trail.confirm([("PAP-9001", 10)], "phone")
+    trail.deliver_and_follow_up("phone")
+    judgement = {j.marking_point: j for j in score(scenario(), trail.events)}["MP-06"]
+    assert judgement.verdict == MET
+    assert not any("promised" in reason for reason in judgement.reasons)
+
+
+def test_mp06_met_when_the_date_is_promised_once_the_backorder_is_agreed():
+    trail = stock_trail(promise=True)
+    assert verdict("MP-06", scenario(["out_of_stock"]), trail) == MET
+
+
+def test_mp06_partly_when_a_date_is_promised_before_the_stock_check():
+    trail = Trail()
+    trail.add("received", by_learner=False)
+    trail.tell("confirmation", "phone", outcome="reached")
+    trail.checks()
+    trail.add("verified", by_learner=False)
+    trail.confirm([("PAP-9001", 10)], "phone")
+    trail.deliver_and_follow_up("phone")
+    assert verdict("MP-06", scenario(), trail) == PARTLY
 
 
 def test_mp06_partly_when_the_order_stops_before_follow_up():
