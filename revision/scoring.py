@@ -573,12 +573,20 @@ def _checks_identified(scenario: dict, trail: Trail) -> Judgement:
                 f"The {label} was found by {how}, but dismissed with a note rather "
                 "than put right."
             )
-        else:
-            how = (
-                f"The {check} check flagged it" if check and opened else "It was missed"
-            )
+        elif opened:
+            flagged = any(not e.get("by_learner") for e in opened)
+            who = f"flagged by the {check} check" if check and flagged else "recorded"
             judgement.reasons.append(
-                f"The {label}: {how}, but it was not acted on before confirmation."
+                f"The {label} was {who}, but not acted on before confirmation."
+            )
+        elif check is None:
+            judgement.reasons.append(
+                f"The {label} was missed: no check finds it, only reading the order "
+                "carefully against what the customer asked for."
+            )
+        else:
+            judgement.reasons.append(
+                f"The {label} was missed: it was never found before confirmation."
             )
     if done == len(planted):
         judgement.verdict = MET

@@ -461,6 +461,17 @@ def test_ps06_careless_confirms_by_text_but_never_sends_it(start):
     )
 
 
+def test_ps06_a_missed_quantity_is_said_plainly_to_be_missed(start):
+    run = start("PS-06")
+    run.confirm()
+    result = run.finish()
+
+    assert reasons(result)["MP-07"] == [
+        "The quantity mismatch was missed: no check finds it, only reading the "
+        "order carefully against what the customer asked for."
+    ]
+
+
 def test_ps07_careless_closes_the_missing_e_mail_with_a_bare_note(start):
     run = start("PS-07")
     run.resolve("missing_contact", "Will get the e-mail address later.")

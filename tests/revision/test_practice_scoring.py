@@ -389,6 +389,32 @@ def test_mp07_not_met_when_a_problem_only_reading_finds_is_missed():
     assert verdict("MP-07", spec, clean_trail()) == NOT_MET
 
 
+def mp07_reasons(spec: dict, trail: Trail) -> list[str]:
+    return {j.marking_point: j for j in score(spec, trail.events)}["MP-07"].reasons
+
+
+def test_mp07_a_check_finding_left_alone_says_the_check_flagged_it():
+    trail = Trail()
+    trail.add("received", by_learner=False)
+    trail.checks({"prices": (6, "price_mismatch")})
+    trail.confirm([("PAP-9001", 10)])
+    assert mp07_reasons(scenario(["price_disagreement"]), trail) == [
+        "The price disagreement was flagged by the prices check, but not acted on "
+        "before confirmation."
+    ]
+
+
+def test_mp07_a_problem_raised_but_left_alone_says_it_was_recorded():
+    trail = Trail()
+    trail.add("received", by_learner=False)
+    trail.checks()
+    trail.add("exception_opened", exception_id=9, kind="quantity")
+    trail.confirm([("PAP-9001", 10)])
+    assert mp07_reasons(scenario(["quantity_mismatch"]), trail) == [
+        "The quantity mismatch was recorded, but not acted on before confirmation."
+    ]
+
+
 # -- MP-08 communication -------------------------------------------------------------
 
 
