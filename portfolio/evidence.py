@@ -6,16 +6,24 @@ order's events (by time, then id): hash_0 = SHA-256 of the portfolio's identity;
 hash_n = SHA-256(hash_(n-1) + the event's canonical JSON). A sign-off stores the final
 hash; recomputing it later from the same events gives the same value, and changing,
 adding or removing any event gives another.
+
+A practice order was also scored against the examiner's marking points when its
+attempt ended (revision.scoring, kept as its PracticeResult). Each criterion rests on
+some of those points (MARKING_POINTS), and a criterion is met by a practice order
+only when its trail meets it and the practice result judged each of its points met:
+the portfolio never says Met where the practice result says the point was missed.
 """
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.serializers.json import DjangoJSONEncoder
 
 from orders.models import OrderEvent
-from revision.scoring import STAGES, Trail, stages_reached
+from revision.models import PracticeResult
+from revision.scoring import MET, STAGES, Trail, stages_reached
 
 from .models import Entry, Portfolio
 
@@ -103,6 +111,29 @@ CROSS_CHECKS = {
 }
 
 
+# The marking points each criterion rests on; each point belongs to one criterion.
+MARKING_POINTS = {
+    # the stages in sequence, no delivery date promised before availability
+    "AC-01": ("MP-06",),
+    # "any mismatch queried and corrected before the order is confirmed": what was
+    # confirmed is what the customer asked for, contact details included (MP-01);
+    # each discrepancy recorded, the customer asked and the exception resolved
+    # (MP-03); each found, by its check or by reading the order, and acted on
+    # before confirmation (MP-07)
+    "AC-02": ("MP-01", "MP-03", "MP-07"),
+    # OrderDesk's own tools used as the procedure requires: every check run and
+    # read before confirming, none dismissed with a note
+    "AC-03": ("MP-02",),
+    # the customer told on a suitable channel at each stage, the confirmation and
+    # any discrepancy among them
+    "AC-04": ("MP-08",),
+    # a follow-up by a method that suits the customer (MP-04), with their
+    # satisfaction asked for and recorded (MP-05)
+    "AC-05": ("MP-04", "MP-05"),
+}
+VERDICT_WORDS = {"partly": "partly met", "not met": "not met"}
+
+
 @dataclass
 class CriterionEvidence:
     criterion: str  # AC-01 …
@@ -124,8 +155,66 @@ class OrderEvidence:
         return [r for r in self.records if r["kind"] in kinds]
 
 
-def read_order(reference: str, records: list[dict], learner_username: str):
-    """Map one order's events to the assessment criteria AC-01 … AC-05."""
+def practice_points(references: Iterable[str]) -> dict[str, list[dict]]:
+    """The marking points of each practice order's stored result, by order
+    reference; orders not practised, or not yet scored, are left out (one query)."""
+    return dict(
+        PracticeResult.objects.filter(
+            attempt__order__reference__in=list(references)
+        ).values_list("attempt__order__reference", "points")
+    )
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def _agree_with_practice(
+    criteria: dict[str, CriterionEvidence], points: list[dict], records: list[dict]
+) -> None:
+    """Leave no criterion met whose marking points the practice result judged
+    partly met or not met, and say which points and why."""
+    judged = {point["marking_point"]: point for point in points}
+    known = {record["id"] for record in records}
+    for identifier, evidence in criteria.items():
+        missed = [
+            judged[point]
+            for point in MARKING_POINTS.get(identifier, ())
+            if point in judged and judged[point]["verdict"] != MET
+        ]
+        if not missed:
+            continue
+        said = " ".join(
+            f"{point['marking_point']} "
+            f"{VERDICT_WORDS.get(point['verdict'], point['verdict'])}: "
+            + " ".join(_sentence(reason) for reason in point.get("reasons", []))
+            for point in missed
+        )
+        # A met reading's reason would contradict the result: only the result's
+        # words stand; a reading not met keeps its own reason first.
+        evidence.reason = ("" if evidence.met else f"{evidence.reason} ") + (
+            f"The practice result: {said}"
+        )
+        evidence.met = False
+        behind = [
+            event_id
+            for point in missed
+            for event_id in point.get("evidence", [])
+            if event_id in known
+        ]
+        evidence.evidence = list(dict.fromkeys([*evidence.evidence, *behind]))
+
+
+def read_order(
+    reference: str,
+    records: list[dict],
+    learner_username: str,
+    practice: list[dict] | None = None,
+):
+    """Map one order's events to the assessment criteria AC-01 … AC-05; for a
+    practice order, `practice` is its result's marking points, and a criterion is
+    met only when the points it rests on were judged met."""
     trail = Trail(records)
     reached_by, in_order = stages_reached(trail)
     stages = [(label, event["at"] if event else None) for label, event in reached_by]
@@ -218,19 +307,30 @@ def read_order(reference: str, records: list[dict], learner_username: str):
         ),
         [r["id"] for r in followed],
     )
+    if practice is not None:
+        _agree_with_practice(criteria, practice, records)
     return OrderEvidence(reference, records, stages, criteria)
 
 
-def read_portfolio(portfolio: Portfolio, records: list[dict] | None = None):
+def read_portfolio(
+    portfolio: Portfolio,
+    records: list[dict] | None = None,
+    practice: dict[str, list[dict]] | None = None,
+):
     """Each order's evidence, in the portfolio's order, and the overall picture:
-    a criterion is met overall when at least one order's evidence meets it."""
+    a criterion is met overall when at least one order's evidence meets it.
+
+    `practice`: the practice results' marking points by order reference (read
+    here when not given)."""
     records = portfolio_records(portfolio) if records is None else records
     by_reference: dict[str, list[dict]] = {}
     for record in records:
         by_reference.setdefault(record["order"], []).append(record)
+    if practice is None:
+        practice = practice_points(by_reference)
     username = portfolio.learner.get_username()
     orders = [
-        read_order(reference, order_records, username)
+        read_order(reference, order_records, username, practice.get(reference))
         for reference, order_records in by_reference.items()
     ]
     overall = {

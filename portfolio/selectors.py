@@ -21,6 +21,7 @@ from .evidence import (
     OrderEvidence,
     event_record,
     portfolio_records,
+    practice_points,
     read_order,
     read_portfolio,
     records_by_order,
@@ -334,7 +335,12 @@ def entry_evidence(entry: Entry) -> EntryEvidence:
         .order_by("at", "pk")
     )
     records = [event_record(event, reference) for event in events]
-    evidence = read_order(reference, records, entry.portfolio.learner.get_username())
+    evidence = read_order(
+        reference,
+        records,
+        entry.portfolio.learner.get_username(),
+        practice_points([reference]).get(reference),
+    )
     groups: list[StageGroup] = []
     for record in records:
         stage = STAGE_OF_STATUS.get(record["status_after"], "Other")
@@ -410,11 +416,12 @@ def assigned_portfolios(assessor) -> list[AssignedRow]:
     )
     entries = [entry for p in portfolios for entry in p.ordered_entries]
     by_order = records_by_order(entries)
+    practice = practice_points(entry.order.reference for entry in entries)
     identifiers = [c.identifier for c in services.criteria()]
     rows = []
     for portfolio in portfolios:
         records = [r for e in portfolio.ordered_entries for r in by_order[e.order_id]]
-        _, overall = read_portfolio(portfolio, records)
+        _, overall = read_portfolio(portfolio, records, practice)
         latest: dict[str, Review] = {}
         for review in portfolio.ordered_reviews:
             latest.setdefault(review.criterion.identifier, review)

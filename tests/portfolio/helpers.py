@@ -23,6 +23,18 @@ def play_ps01(learner, capture, *, follow_up: bool = True) -> Run:
     return run
 
 
+def careless_ps06(learner, capture) -> Run:
+    """PS-06 handled carelessly: 120 boxes confirmed where the customer's comment
+    asked for 12, never queried, and the Deaf customer who asked for texts only
+    followed up by a voice call."""
+    run = Run.start(learner, "PS-06", capture)
+    run.confirm()
+    run.fulfil()
+    run.follow_up(channel="phone", notes="Rang her: the paper arrived.")
+    run.finish()
+    return run
+
+
 def judge_all(portfolio, assessor, verdict=Review.Verdict.MET) -> None:
     for criterion in criteria():
         review_record(

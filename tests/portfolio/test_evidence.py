@@ -7,11 +7,21 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 
-from portfolio.evidence import chain, final_hash, portfolio_records, read_order
+from portfolio import evidence as evidence_module
+from portfolio.evidence import (
+    chain,
+    final_hash,
+    portfolio_records,
+    read_order,
+    read_portfolio,
+)
+from portfolio.selectors import entry_evidence
 from portfolio.services import entry_add, portfolio_for
+from revision.models import PracticeResult
 from revision.services.content import content_load
+from tests.revision.practice_runs import verdicts
 
-from .helpers import play_ps01
+from .helpers import careless_ps06, play_ps01
 
 LEARNER = "learner1"
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -336,3 +346,60 @@ def test_the_chain_belongs_to_its_learner(portfolio_with_run):
     assert final_hash(records, learner_id=portfolio.learner_id) != final_hash(
         records, learner_id=portfolio.learner_id + 1
     )
+
+
+# -- a practice order read with its practice result --------------------------------
+
+
+def test_a_practice_order_meets_no_criterion_its_marking_points_missed(
+    loaded, learner, django_capture_on_commit_callbacks
+):
+    # given a careless PS-06: its practice result misses MP-01, MP-03 and MP-07
+    # (the quantity) and MP-04 (the voice call), though its checks all passed
+    run = careless_ps06(learner, django_capture_on_commit_callbacks)
+    judged = verdicts(PracticeResult.objects.get(attempt__order=run.order))
+    assert [judged[p] for p in ("MP-01", "MP-03", "MP-07", "MP-04")] == [
+        "not met",
+        "not met",
+        "not met",
+        "partly",
+    ]
+
+    # when it is added to the portfolio and read for the criteria
+    entry_add(learner=learner, order=run.order)
+    (evidence,), overall = read_portfolio(portfolio_for(learner))
+    criteria = evidence.criteria
+
+    # then AC-02 and AC-05 are not met, and say which marking points and why
+    assert (criteria["AC-02"].met, overall["AC-02"]) == (False, False)
+    assert criteria["AC-02"].reason.startswith("The practice result: MP-01 not met:")
+    assert (
+        "asked for 12 × PAP-9001; the order confirmed 120" in criteria["AC-02"].reason
+    )
+    assert "MP-03 not met" in criteria["AC-02"].reason
+    assert "MP-07 not met" in criteria["AC-02"].reason
+    assert (criteria["AC-05"].met, overall["AC-05"]) == (False, False)
+    assert "MP-04 partly met: Followed up by phone" in criteria["AC-05"].reason
+    # and no criterion anywhere is met while a marking point it rests on is missed
+    for identifier, points in evidence_module.MARKING_POINTS.items():
+        if any(judged[point] != "met" for point in points):
+            assert not criteria[identifier].met, identifier
+    # the order's own page reads it the same way
+    entry = portfolio_for(learner).entries.get()
+    assert entry_evidence(entry).evidence.criteria == criteria
+
+
+def test_each_marking_point_belongs_to_one_criterion():
+    links = evidence_module.MARKING_POINTS
+    linked = [point for points in links.values() for point in points]
+
+    assert sorted(links) == ["AC-01", "AC-02", "AC-03", "AC-04", "AC-05"]
+    assert sorted(linked) == [f"MP-0{n}" for n in range(1, 9)]
+
+
+def test_a_model_practice_order_still_meets_every_criterion(portfolio_with_run):
+    (evidence,), overall = read_portfolio(portfolio_with_run)
+
+    assert all(overall.values()), {
+        c: e.reason for c, e in evidence.criteria.items() if not e.met
+    }

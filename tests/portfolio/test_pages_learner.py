@@ -5,8 +5,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils.html import escape
+from django.utils import timezone
+from django.utils.html import escape, strip_tags
 
+from portfolio.evidence import portfolio_records
+from portfolio.exports import document_html, portfolio_document
 from portfolio.models import Entry, Portfolio
 from portfolio.services import entry_add, portfolio_for
 from revision.models import Scenario
@@ -14,7 +17,7 @@ from revision.services.content import content_load
 from revision.services.practice import practice_finish, practice_start
 from tests.factories import UserFactory
 
-from .helpers import play_ps01, signed_off
+from .helpers import careless_ps06, play_ps01, signed_off
 
 
 @pytest.fixture
@@ -150,6 +153,50 @@ def test_learner_adds_an_order_from_the_select(client, run, learner):
     assert reverse("portfolio:entry", args=[entry.pk]) in page
     assert "Every stage from receipt to follow-up, in order." in page
     assert "Every order you processed is in your portfolio." in page
+
+
+def test_a_careless_practice_order_shows_ac02_not_met_as_its_result_says(
+    client, loaded, learner, assessor, django_capture_on_commit_callbacks
+):
+    # given PS-06 confirmed as 120 boxes where the customer asked for 12, never
+    # queried: its practice result has MP-01, MP-03 and MP-07 not met
+    run = careless_ps06(learner, django_capture_on_commit_callbacks)
+    portfolio = portfolio_for(learner)
+    portfolio.assessor = assessor
+    portfolio.save()
+    client.force_login(learner)
+
+    # when the learner adds it as evidence
+    client.post(reverse("portfolio:entry_add"), {"order": run.order.pk})
+
+    # then the portfolio, the order's page, the review and the export say AC-02
+    # is not met, and why
+    entry = Entry.objects.get(portfolio=portfolio)
+    pages = {
+        "portfolio": client.get(reverse("portfolio:mine")),
+        "entry": client.get(reverse("portfolio:entry", args=[entry.pk])),
+    }
+    client.force_login(assessor)
+    pages["review"] = client.get(reverse("portfolio:review", args=[portfolio.pk]))
+    for name, response in pages.items():
+        text = " ".join(strip_tags(response.content.decode()).split())
+        assert response.status_code == 200, name
+        assert "Quantities, product codes and customer details checked" not in text
+        assert "MP-01 not met: The customer asked for 12 × PAP-9001" in text, name
+    portfolio_text = " ".join(strip_tags(pages["portfolio"].content.decode()).split())
+    assert "AC-02: Not yet met The practice result: MP-01 not met" in portfolio_text
+    document = portfolio_document(
+        portfolio,
+        entries=list(portfolio.entries.all()),
+        records=portfolio_records(portfolio),
+        sign_off=None,
+        chain_hash="",
+        generated_at=timezone.now(),
+    )
+    (row,) = [row for row in document["criteria"] if row.identifier == "AC-02"]
+    assert row.met is False
+    html = " ".join(strip_tags(document_html(document)).split())
+    assert "AC-02: not yet met. The practice result: MP-01 not met" in html
 
 
 @pytest.mark.parametrize("posted", [{}, {"order": "nonsense"}, {"order": "999999"}])
