@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ..models import Order, OrderException, OrderLine
+from ..services.dates import TOO_FAR_AHEAD, is_too_far_ahead
 from .detail import YES_NO, OrderActionForm
 from .receipt import MAX_LINES, BaseLineFormSet, LineForm
 
@@ -110,6 +111,14 @@ class AmendForm(OrderActionForm):
 
     def clean_delivery_postcode(self) -> str:
         return self.cleaned_data["delivery_postcode"].strip().upper()
+
+    def clean_requested_date(self):
+        day = self.cleaned_data["requested_date"]
+        # Held to the limit only when changed: the order keeps the date it has.
+        changed = day is not None and day != self.order.requested_date
+        if changed and is_too_far_ahead(day):
+            raise forms.ValidationError(TOO_FAR_AHEAD, code="too_far_ahead")
+        return day
 
     def clean_communication(self):
         pk = self.cleaned_data["communication"]

@@ -8,7 +8,9 @@ a `key` that makes its element ids unique on a page with many forms.
 from django import forms
 from django.utils import timezone
 
+from ..exceptions import OrderInputError
 from ..models import Check, Communication, Order, OrderException
+from ..services.dates import latest_business_date
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 EMAIL_PURPOSES = [
@@ -41,6 +43,15 @@ def form_errors_summary(form) -> str:
         else:
             parts.append(f"{form.fields[name].label}: {' '.join(errors)}")
     return " ".join(dict.fromkeys(parts))
+
+
+def add_input_errors(form, error: OrderInputError) -> None:
+    """Put a service's refusal of input next to the form fields it names (any other
+    above the form)."""
+    for field, field_messages in error.errors.items():
+        target = field if field in form.fields else None
+        for message in field_messages:
+            form.add_error(target, message)
 
 
 class OrderActionForm(forms.Form):
@@ -77,6 +88,7 @@ class ConfirmForm(OrderActionForm):
         widget.attrs["aria-describedby"] = "confirm-hint"
         if earliest is not None:
             widget.attrs["min"] = earliest.isoformat()
+        widget.attrs["max"] = latest_business_date().isoformat()
 
     promised_date = forms.DateField(
         label="Promised delivery date",

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from ..models import Communication
 from ..services.messages import CALL_OUTCOMES, SENDABLE_CHANNELS
+from .dates import not_too_far_ahead
 from .detail import OrderActionForm
 
 CHANNEL_CHOICES = [(c.value, c.label) for c in SENDABLE_CHANNELS]
@@ -88,6 +89,7 @@ class ContactForm(OrderActionForm):
         ),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
         help_text="Only if the customer asked to be called back.",
+        validators=[not_too_far_ahead],
         error_messages={
             "invalid": "Give a date and time, for example 24/11/2026 14:30."
         },

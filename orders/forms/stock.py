@@ -11,6 +11,7 @@ from inventory.selectors import product_by_code
 from ..access import is_practice
 from ..models import Communication, OrderException, OrderLine
 from ..services.stock_exceptions import AGREEMENT_CHANNELS, AGREEMENT_OUTCOMES
+from .dates import not_too_far_ahead
 from .detail import OrderActionForm
 
 H = OrderException.Handling
@@ -169,6 +170,7 @@ class GoodsInForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Leave empty if no further delivery is due: the product's "
         "expected date is replaced by this one.",
+        validators=[not_too_far_ahead],
         error_messages={"invalid": "Enter a date, for example 28/11/2026."},
     )
 

@@ -15,7 +15,7 @@ from inventory import services as stock
 
 from .. import tasks as order_tasks
 from ..access import acts_as, ensure_acts_as
-from ..exceptions import OrderRuleError, StaleOrderError
+from ..exceptions import OrderInputError, OrderRuleError, StaleOrderError
 from ..models import (
     Communication,
     Order,
@@ -28,6 +28,7 @@ from ..models import (
 from ..selectors.fulfilment import dispatch_blockers, ships_now
 from .background import enqueue_after_commit
 from .communications import customer_notify
+from .dates import ensure_not_too_far_ahead
 from .events import event_record
 from .payments import payment_capture_for_order, payment_release_for_order
 
@@ -264,7 +265,11 @@ def order_confirm(
     promised_date: date,
     expected_version: int | None = None,
 ) -> Order:
-    """Confirm a verified order to the customer with a delivery promise."""
+    """Confirm a verified order to the customer with a delivery promise.
+
+    A promised date in the past, before the stock can be there, or more than a year
+    ahead is refused as an OrderInputError on promised_date.
+    """
     order = order_lock(order, expected_version)
     ensure_transition(order, "confirm", actor)
     open_exceptions = order.exceptions.filter(status=OrderException.Status.OPEN)
@@ -280,15 +285,24 @@ def order_confirm(
             + "."
         )
     lines = [line for line in order.lines.all() if line.is_active]
+    today = timezone.localdate()
+    if promised_date < today:
+        raise OrderInputError(
+            {"promised_date": ["The promised date cannot be in the past."]}
+        )
     earliest = max(
-        [timezone.localdate()]
-        + [line.restock_date for line in lines if line.restock_date is not None]
+        [today] + [line.restock_date for line in lines if line.restock_date is not None]
     )
     if promised_date < earliest:
-        raise OrderRuleError(
-            f"The earliest delivery date you can promise is {earliest:%d %B %Y}: "
-            "stock is not available before then."
+        raise OrderInputError(
+            {
+                "promised_date": [
+                    f"The earliest delivery date you can promise is "
+                    f"{earliest:%d %B %Y}: stock is not available before then."
+                ]
+            }
         )
+    ensure_not_too_far_ahead(promised_date, field="promised_date")
     order.promised_date = promised_date
     _move(order, S.CONFIRMED, ["promised_date"])
     summary = "\n".join(

@@ -23,6 +23,7 @@ from ..message_templates import BUILT_IN, COURTESY_PURPOSES
 from ..models import Communication, MessageTemplate, Order, OrderEvent, OrderLine
 from .background import enqueue_after_commit
 from .channels import channel_for, reachable
+from .dates import ensure_not_too_far_ahead
 from .events import event_record
 from .lifecycle import ensure_role, order_lock, order_save
 
@@ -218,7 +219,8 @@ def message_send(
     Refused, with the reason: an unknown purpose or channel, an empty message, a
     channel other than the recommended one without a reason, courtesy contact to a
     customer who has not agreed to it, a channel the customer has no details for, a
-    phone call without its outcome, or a call-back time that is not in the future.
+    phone call without its outcome, or a call-back time that is not in the future
+    (or is more than a year ahead: an input error on call_back_at).
     """
     ensure_role(actor, *STAFF, order=order)
     errors = []
@@ -272,6 +274,7 @@ def message_send(
                 raise OrderRuleError(
                     "The call-back time has passed: give a date and time in the future."
                 )
+            ensure_not_too_far_ahead(call_back_at, field="call_back_at")
         elif call_back_at is not None:
             raise OrderRuleError(
                 "A call-back time is only for a customer who asked to be called back."

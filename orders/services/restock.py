@@ -25,6 +25,7 @@ from ..models import (
     OrderLine,
 )
 from ..selectors.fulfilment import dispatch_blockers
+from .dates import ensure_not_too_far_ahead
 from .events import event_record
 from .lifecycle import (
     availability_problems,
@@ -134,7 +135,8 @@ def restock_receive(
     token) the same person's second submit of the same form raises IntegrityError.
     The delivery that was expected has come: the product's restock date becomes
     next_restock_date (None: no further delivery known), so no later backorder is
-    promised on a date that has passed.
+    promised on a date that has passed. A next_restock_date more than a year ahead
+    is refused as an OrderInputError on that field.
     """
     # A practice pool's deliveries are simulated by the practice service (actor
     # None); a live delivery is booked in by a person with the role.
@@ -144,6 +146,7 @@ def restock_receive(
         raise OrderRuleError("Enter a quantity received of at least 1.")
     if next_restock_date is not None and next_restock_date <= timezone.localdate():
         raise OrderRuleError("The next delivery date must be after today.")
+    ensure_not_too_far_ahead(next_restock_date, field="next_restock_date")
     if submission_token is not None:
         # First, before any lock: a second submit of the same goods-in form waits
         # here for the first to commit, then fails with IntegrityError, booking

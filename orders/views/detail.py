@@ -34,6 +34,7 @@ from ..forms.detail import (
     FollowUpForm,
     LineCancelForm,
     RerunForm,
+    add_input_errors,
     email_template,
     form_errors_summary,
 )
@@ -536,12 +537,14 @@ def _act(
 ):
     """Validate the form, call the service, report the outcome, go back to the page.
 
-    Invalid input re-shows the page (400) with the messages next to the fields.
+    Invalid input re-shows the page (400) with the messages next to the fields,
+    and so does the service's refusal of a field's value (an OrderInputError
+    naming the form's fields).
     """
     form = form_class(request.POST, order=order, key=key)
+    slot = FORM_SLOTS.get(form_class)
     if not form.is_valid():
         messages.error(request, form_errors_summary(form))
-        slot = FORM_SLOTS.get(form_class)
         if slot:
             bound = {slot + key: form}
             return _render_detail(request, order.pk, bound=bound, status=400)
@@ -549,6 +552,11 @@ def _act(
         try:
             service(form.cleaned_data)
         except OrderInputError as error:
+            if slot and error.errors.keys() <= form.fields.keys():
+                add_input_errors(form, error)
+                messages.error(request, form_errors_summary(form))
+                bound = {slot + key: form}
+                return _render_detail(request, order.pk, bound=bound, status=400)
             messages.error(
                 request, " ".join(m for msgs in error.errors.values() for m in msgs)
             )

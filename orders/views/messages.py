@@ -23,7 +23,8 @@ from accounts.permissions import STAFF, role_required
 
 from ..access import order_role_required
 from ..documents import LETTERHEAD, PdfUnavailable, pdf_response, render_pdf
-from ..exceptions import OrderRuleError
+from ..exceptions import OrderInputError, OrderRuleError
+from ..forms.detail import add_input_errors
 from ..forms.messages import ContactForm, PurposeForm, TemplateForm
 from ..message_templates import BUILT_IN, VARIANTS
 from ..models import Communication, MessageTemplate, Order
@@ -87,6 +88,8 @@ def contact(request, pk: int):
                     call_back_at=data["call_back_at"],
                     expected_version=data["version"],
                 )
+            except OrderInputError as error:
+                add_input_errors(form, error)
             except OrderRuleError as error:
                 form.add_error(None, str(error))
             else:

@@ -17,7 +17,8 @@ from inventory.exceptions import InventoryError
 from inventory.services import stock_pool_live
 
 from ..access import order_role_required
-from ..exceptions import OrderRuleError, StaleOrderError
+from ..exceptions import OrderInputError, OrderRuleError, StaleOrderError
+from ..forms.detail import add_input_errors
 from ..forms.stock import GoodsInForm, OutOfStockForm
 from ..models import OrderException, OrderLine
 from ..selectors.stock import (
@@ -180,6 +181,9 @@ def goods_in(request: HttpRequest) -> HttpResponse:
         # The same form sent twice (a double click): the first booked it in.
         messages.info(request, "That delivery is already booked in.")
         return redirect("orders:goods_in")
+    except OrderInputError as error:
+        add_input_errors(form, error)
+        return render(request, "orders/goods_in.html", {"form": form}, status=400)
     except (OrderRuleError, InventoryError) as error:
         messages.error(request, str(error))
         return render(request, "orders/goods_in.html", {"form": form}, status=409)

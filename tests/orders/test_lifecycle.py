@@ -1,6 +1,6 @@
 """The order lifecycle: every transition, its guards, and who may take it."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -8,7 +8,12 @@ from django.core import mail
 from django.utils import timezone
 
 from inventory.selectors import stock_ledger_mismatches, stock_level
-from orders.exceptions import OrderPermissionError, OrderRuleError, StaleOrderError
+from orders.exceptions import (
+    OrderInputError,
+    OrderPermissionError,
+    OrderRuleError,
+    StaleOrderError,
+)
 from orders.models import (
     Communication,
     Order,
@@ -356,14 +361,43 @@ def test_confirm_refuses_without_confirmed_stock(
     assert (order.status, order.promised_date) == (S.VERIFIED, None)
 
 
-def test_confirm_refuses_a_date_in_the_past(verified_order, processor):
-    # given a verified order
+def test_confirm_refuses_a_date_in_the_past_as_in_the_past(verified_order, processor):
+    # given a verified order with its stock reserved
     order = verified_order()
     yesterday = _in_days(-1)
-    # when it is confirmed for yesterday, then it is refused
-    with pytest.raises(OrderRuleError, match="earliest delivery date you can promise"):
+    # when it is confirmed for yesterday, then it is refused for being past (not
+    # for stock, which is there), as an error on the promised date
+    with pytest.raises(OrderInputError) as refused:
         order_confirm(order=order, actor=processor, promised_date=yesterday)
+    assert refused.value.errors == {
+        "promised_date": ["The promised date cannot be in the past."]
+    }
     assert Order.objects.get(pk=order.pk).status == S.VERIFIED
+
+
+@pytest.mark.parametrize("promised", [date(9999, 12, 31), _in_days(367)])
+def test_confirm_refuses_a_date_more_than_a_year_ahead(
+    verified_order, processor, promised
+):
+    # given a verified order
+    order = verified_order()
+    # when it is promised for a mistyped year, then it is refused and nothing is sent
+    with pytest.raises(OrderInputError) as refused:
+        order_confirm(order=order, actor=processor, promised_date=promised)
+    assert refused.value.errors == {
+        "promised_date": ["That is more than a year ahead: check the year."]
+    }
+    order.refresh_from_db()
+    assert (order.status, order.promised_date) == (S.VERIFIED, None)
+    assert not order.communications.filter(
+        purpose=Communication.Purpose.CONFIRMATION
+    ).exists()
+
+
+def test_confirm_accepts_a_date_366_days_ahead(verified_order, processor):
+    order = verified_order()
+    order = order_confirm(order=order, actor=processor, promised_date=_in_days(366))
+    assert (order.status, order.promised_date) == (S.CONFIRMED, _in_days(366))
 
 
 def test_confirm_accepts_today(verified_order, processor):

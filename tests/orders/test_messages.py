@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from orders.exceptions import OrderRuleError, StaleOrderError
+from orders.exceptions import OrderInputError, OrderRuleError, StaleOrderError
 from orders.message_templates import BUILT_IN
 from orders.models import Communication, MessageTemplate, OrderEvent
 from orders.services import communication_send, order_confirm
@@ -347,6 +347,28 @@ def test_call_back_must_be_in_the_future(confirmed_order, processor):
         call_back_at=when,
     )
     assert (call.outcome, call.call_back_at) == (C.Outcome.CALL_BACK, when)
+
+
+@pytest.mark.parametrize("days_ahead", [367, 2_900_000])
+def test_call_back_more_than_a_year_ahead_is_refused(
+    confirmed_order, processor, days_ahead
+):
+    # given a customer who asked to be called back
+    order = confirmed_order(preferred_channel="phone")
+    before = C.objects.count()
+    # when the call-back is given in a mistyped year, then it is refused on that field
+    with pytest.raises(OrderInputError) as refused:
+        _send(
+            order,
+            processor,
+            channel="phone",
+            call_outcome=C.Outcome.CALL_BACK,
+            call_back_at=timezone.now() + timedelta(days=days_ahead),
+        )
+    assert refused.value.errors == {
+        "call_back_at": ["That is more than a year ahead: check the year."]
+    }
+    assert C.objects.count() == before
 
 
 def test_no_courtesy_contact_without_consent(confirmed_order, processor):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from inventory.models import StockPool
 from inventory.selectors import stock_level
 from inventory.services import stock_receive, stock_set_restock_date
-from orders.exceptions import OrderPermissionError, OrderRuleError
+from orders.exceptions import OrderInputError, OrderPermissionError, OrderRuleError
 from orders.models import Order, OrderEvent, OrderException, OrderLine
 from orders.services import (
     exception_raise,
@@ -373,3 +373,38 @@ def test_a_next_delivery_date_in_the_past_is_refused(scarce, dispatcher, live_po
             next_restock_date=timezone.localdate(),
         )
     assert stock_level(pool=live_pool, product_id=scarce.pk).on_hand == 0
+
+
+@pytest.mark.parametrize("days_ahead", [367, 2_900_000])
+def test_a_next_delivery_date_more_than_a_year_ahead_is_refused(
+    scarce, dispatcher, live_pool, days_ahead
+):
+    # given a product expected in 5 days
+    expected = stock_level(pool=live_pool, product_id=scarce.pk).restock_date
+    # when it is booked in with the next delivery in a mistyped year
+    with pytest.raises(OrderInputError) as refused:
+        restock_receive(
+            pool=live_pool,
+            product=scarce,
+            quantity=3,
+            actor=dispatcher,
+            next_restock_date=timezone.localdate() + timedelta(days=days_ahead),
+        )
+    # then it is refused on that field and nothing is booked in
+    assert refused.value.errors == {
+        "next_restock_date": ["That is more than a year ahead: check the year."]
+    }
+    level = stock_level(pool=live_pool, product_id=scarce.pk)
+    assert (level.on_hand, level.restock_date) == (0, expected)
+
+
+def test_a_next_delivery_date_366_days_ahead_is_accepted(scarce, dispatcher, live_pool):
+    after = timezone.localdate() + timedelta(days=366)
+    restock_receive(
+        pool=live_pool,
+        product=scarce,
+        quantity=3,
+        actor=dispatcher,
+        next_restock_date=after,
+    )
+    assert stock_level(pool=live_pool, product_id=scarce.pk).restock_date == after

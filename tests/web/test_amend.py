@@ -342,6 +342,11 @@ def test_an_unknown_or_resolved_exception_in_the_address_is_ignored(
             "id_amend_requested_date",
             "The requested delivery date is in the past.",
         ),
+        (
+            {"requested_date": "9999-12-31"},
+            "id_amend_requested_date",
+            "That is more than a year ahead: check the year.",
+        ),
     ],
 )
 def test_bad_order_details_are_refused_next_to_their_field(

@@ -5,8 +5,16 @@ from datetime import timedelta
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import timezone
 
-from orders.models import Check, Communication, ExceptionStep, Order, OrderException
+from orders.models import (
+    Check,
+    Communication,
+    ExceptionStep,
+    Order,
+    OrderException,
+    OrderLine,
+)
 from orders.services import (
     communication_record,
     exception_raise,
@@ -14,7 +22,7 @@ from orders.services import (
     order_record_follow_up,
 )
 
-from ..factories import CustomerFactory
+from ..factories import CustomerFactory, OrderFactory, OrderLineFactory
 
 STALE = "changed since you opened it"
 
@@ -184,19 +192,83 @@ def test_confirm_with_a_bad_date_says_so_and_changes_nothing(
     assert order.status == Order.Status.VERIFIED
 
 
-def test_confirm_before_the_earliest_date_shows_the_services_message(
+def refused_next_to_the_date(response, message: str) -> None:
+    """The order page came back (400) with the message by the promised date."""
+    assert response.status_code == 400
+    assert response.context["confirm_form"].errors["promised_date"] == [message]
+    assert 'id="error_1_id_confirm_promised_date"' in response.content.decode()
+
+
+def test_confirm_in_the_past_is_refused_next_to_the_date_as_in_the_past(
     client, processor, verified_order
+):
+    # Given a verified order with its stock reserved
+    order = verified_order()
+    client.force_login(processor)
+    # When a date in the past is promised
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    response = post(client, "orders:confirm", order, {"promised_date": yesterday})
+    # Then the page says so beside the date, not that stock is missing
+    refused_next_to_the_date(response, "The promised date cannot be in the past.")
+    assert "stock is not available" not in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == Order.Status.VERIFIED
+
+
+def test_confirm_before_a_restock_is_refused_next_to_the_date_with_the_earliest(
+    client, processor
+):
+    # Given a verified order with a line backordered until ten days from now
+    restock = timezone.localdate() + timedelta(days=10)
+    order = OrderFactory(status=Order.Status.VERIFIED)
+    OrderLineFactory(order=order, line_number=1, status=OrderLine.Status.RESERVED)
+    OrderLineFactory(
+        order=order,
+        line_number=2,
+        status=OrderLine.Status.BACKORDERED,
+        restock_date=restock,
+    )
+    client.force_login(processor)
+    # When it is promised for the day before the restock
+    day_before = (restock - timedelta(days=1)).isoformat()
+    response = post(client, "orders:confirm", order, {"promised_date": day_before})
+    # Then the service's reason is shown beside the date
+    refused_next_to_the_date(
+        response,
+        f"The earliest delivery date you can promise is {restock:%d %B %Y}: "
+        "stock is not available before then.",
+    )
+    order.refresh_from_db()
+    assert order.status == Order.Status.VERIFIED
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "2099-01-01"])
+def test_confirm_more_than_a_year_ahead_is_refused_next_to_the_date(
+    client, processor, verified_order, value
 ):
     # Given a verified order
     order = verified_order()
     client.force_login(processor)
-    # When a date in the past is promised
-    yesterday = (order.received_at - timedelta(days=2)).date().isoformat()
-    response = post(client, "orders:confirm", order, {"promised_date": yesterday})
-    # Then the service's reason is shown
-    assert "The earliest delivery date you can promise is" in said(response)
+    # When the delivery is promised in a mistyped year
+    response = post(client, "orders:confirm", order, {"promised_date": value})
+    # Then the page asks for the year to be checked, beside the date
+    refused_next_to_the_date(
+        response, "That is more than a year ahead: check the year."
+    )
     order.refresh_from_db()
-    assert order.status == Order.Status.VERIFIED
+    assert (order.status, order.promised_date) == (Order.Status.VERIFIED, None)
+    assert not order.communications.filter(
+        purpose=Communication.Purpose.CONFIRMATION
+    ).exists()
+
+
+def test_confirm_date_picker_stops_a_year_and_a_day_ahead(
+    client, processor, verified_order
+):
+    order = verified_order()
+    client.force_login(processor)
+    html = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    assert f'max="{(timezone.localdate() + timedelta(days=366)).isoformat()}"' in html
 
 
 def test_confirm_without_a_version_is_refused(

@@ -167,6 +167,11 @@ def test_booking_in_with_no_order_waiting_says_so(client, dispatcher, scarce):
         ({"reference": "x" * 61}, "reference", "at most 60 characters"),
         ({"next_restock_date": "2001-01-01"}, "next_restock_date", "after today"),
         ({"next_restock_date": "31/02/2030"}, "next_restock_date", "Enter a date"),
+        (
+            {"next_restock_date": "9999-12-31"},
+            "next_restock_date",
+            "That is more than a year ahead: check the year.",
+        ),
     ],
 )
 def test_bad_input_is_shown_next_to_the_field_and_books_nothing(

@@ -118,6 +118,11 @@ def test_recording_a_call_redirects_to_the_order(client, processor, order):
             "call_back_at",
             "Give a date and time",
         ),
+        (
+            {"call_outcome": C.Outcome.CALL_BACK, "call_back_at": "9999-12-31T10:00"},
+            "call_back_at",
+            "That is more than a year ahead: check the year.",
+        ),
         ({"channel": "letter", "call_outcome": ""}, "override_reason", "Say why"),
         ({"channel": "pigeon"}, "channel", "Choose e-mail, phone, letter"),
         ({"body": ""}, "body", "Write the message."),

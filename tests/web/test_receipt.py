@@ -392,6 +392,20 @@ def assert_refused(response, before) -> str:
             "Enter a real date, for example 24/11/2026.",
         ),
         (
+            {"requested_date": "9999-12-31"},
+            "requested_date",
+            "That is more than a year ahead: check the year.",
+        ),
+        (
+            {
+                "requested_date": (
+                    timezone.localdate() + timedelta(days=367)
+                ).isoformat()
+            },
+            "requested_date",
+            "That is more than a year ahead: check the year.",
+        ),
+        (
             {"customer_po_ref": "P" * 41},
             "customer_po_ref",
             "A PO reference is at most 40 characters.",
