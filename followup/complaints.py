@@ -148,6 +148,28 @@ def _wording(
         return fallback
 
 
+def complaint_refusal(order: Order) -> str:
+    """Why no complaint can be recorded about the order ("" if one can).
+
+    Complaints are recorded in follow-up, once the goods have gone out (the order
+    page offers it from dispatch on); before that, what the customer says is a
+    call or message on the order, or an exception to resolve.
+    """
+    if order.has_been_dispatched:
+        return ""
+    if order.status == Order.Status.CANCELLED:
+        return (
+            f"Order {order} was cancelled before it was dispatched, so no complaint "
+            "can be recorded about it. Record what the customer said as a call or "
+            "a message on the order."
+        )
+    return (
+        f"Order {order} has not been dispatched yet, so a complaint cannot be "
+        "recorded about it. Record what the customer said as a call or a message "
+        "on the order; a complaint can be recorded once it has been dispatched."
+    )
+
+
 def _lock(complaint: Complaint, expected_version: int | None) -> tuple:
     order = order_lock(complaint.order, expected_version)
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
@@ -172,7 +194,8 @@ def complaint_open(
     """Record a customer's complaint in their own words and acknowledge it.
 
     Opened by a member of staff (actor), or by the customer's own negative
-    feedback (actor None). Works out whether the 30-day short-term right to reject
+    feedback (actor None), once the order has been dispatched (complaint_refusal
+    says why not before). Works out whether the 30-day short-term right to reject
     applies and the target date for resolving it.
     """
     if actor is not None:
@@ -188,6 +211,9 @@ def complaint_open(
     if follow_up is not None and follow_up.order_id != order.pk:
         raise OrderRuleError("That follow-up belongs to a different order.")
     order = order_lock(order, expected_version)
+    refusal = complaint_refusal(order)
+    if refusal:
+        raise OrderRuleError(refusal)
     opened_at = timezone.now()
     opened_on = timezone.localdate(opened_at)
     right = RejectRight.for_order(order, opened_on)

@@ -155,6 +155,17 @@ class Order(models.Model):
     def is_open(self) -> bool:
         return self.status not in (self.Status.CLOSED, self.Status.CANCELLED)
 
+    @property
+    def has_been_dispatched(self) -> bool:
+        """Whether the goods have gone out: dispatched, delivered, followed up or
+        closed (a cancelled order never was)."""
+        return self.status in (
+            self.Status.DISPATCHED,
+            self.Status.DELIVERED,
+            self.Status.FOLLOWED_UP,
+            self.Status.CLOSED,
+        )
+
 
 class OrderLine(models.Model):
     class Status(models.TextChoices):

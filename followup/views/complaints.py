@@ -26,6 +26,7 @@ from ..complaints import (
     RejectRight,
     complaint_open,
     complaint_record_heat,
+    complaint_refusal,
     complaint_resolve,
     complaint_set_remedy,
     heat_complete,
@@ -134,6 +135,15 @@ def complaint_open_view(request: HttpRequest, order_pk: int) -> HttpResponse:
     order = get_object_or_404(Order.objects.select_related("customer"), pk=order_pk)
     if is_practice(order):
         raise Http404("No such order.")
+    refusal = complaint_refusal(order)
+    if refusal:
+        # Why, and no form: the order page offers a complaint only from dispatch.
+        return render(
+            request,
+            "followup/complaint_open.html",
+            {"order": order, "refusal": refusal},
+            status=200 if request.method == "GET" else 409,
+        )
     right = RejectRight.for_order(order, timezone.localdate())
     if request.method == "GET":
         form = ComplaintOpenForm(order=order)

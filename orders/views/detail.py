@@ -232,7 +232,6 @@ def event_summary(event: OrderEvent) -> str:
 # -- links to the pages that handle each kind of problem ---------------------------
 
 X = OrderException.Kind
-S_ = Order.Status
 AMEND_KINDS = (
     X.UNKNOWN_PRODUCT,
     X.QUANTITY,
@@ -307,8 +306,7 @@ def order_links(order: Order, actions: set, user) -> list[tuple]:
         (
             "Record a complaint",
             _url_or_none("followup:complaint_open", order.pk)
-            if live
-            and order.status in (S_.DISPATCHED, S_.DELIVERED, S_.FOLLOWED_UP, S_.CLOSED)
+            if live and order.has_been_dispatched
             else None,
         ),
         (

@@ -24,6 +24,8 @@ from orders.services import (
     shipment_record_delivery,
 )
 
+from ..factories import OrderFactory
+
 LONDON = ZoneInfo("Europe/London")
 E = OrderEvent.Kind
 # A Monday, well after the tests' real "today", so every step can happen then.
@@ -111,10 +113,14 @@ def test_day_thirty_counts_by_the_calendar_not_by_the_hour(delivered, processor)
     assert day_31.short_term_right_to_reject is False
 
 
-def test_never_delivered_order_has_no_right_to_reject_yet(confirmed, processor):
-    # Given an order confirmed but not delivered
-    order = confirmed()
+def test_dispatched_but_undelivered_order_has_no_right_to_reject_yet(
+    confirmed, processor, dispatcher
+):
+    # Given an order dispatched but whose delivery is not recorded
+    order = order_start_fulfilment(order=confirmed(), actor=dispatcher)
+    order_dispatch(order=order, actor=dispatcher, carrier="DPD")
     # When the customer complains (about lateness)
+    order = Order.objects.get(pk=order.pk)
     complaint = open_complaint(order, processor, category=Complaint.Category.LATE)
     # Then the short-term right to reject is left empty, not claimed either way
     assert complaint.short_term_right_to_reject is None
@@ -122,15 +128,39 @@ def test_never_delivered_order_has_no_right_to_reject_yet(confirmed, processor):
     assert opened.data["short_term_right_to_reject"] is None
 
 
-def test_dispatched_but_undelivered_order_has_no_right_to_reject_yet(
-    confirmed, processor, dispatcher
-):
-    # Given an order dispatched but whose delivery is not recorded
-    order = order_start_fulfilment(order=confirmed(), actor=dispatcher)
-    order_dispatch(order=order, actor=dispatcher, carrier="DPD")
-    # When the customer complains, then the right to reject is not yet known
-    complaint = open_complaint(Order.objects.get(pk=order.pk), processor)
-    assert complaint.short_term_right_to_reject is None
+@pytest.mark.parametrize(
+    "status",
+    [
+        Order.Status.RECEIVED,
+        Order.Status.VERIFIED,
+        Order.Status.ON_HOLD,
+        Order.Status.CONFIRMED,
+        Order.Status.FULFILLING,
+    ],
+)
+def test_opening_is_refused_before_the_order_is_dispatched(processor, status):
+    # Given an order whose goods have not gone out
+    order = OrderFactory(status=status)
+    # When a complaint is recorded about it, then it is refused with what to do
+    with pytest.raises(OrderRuleError) as refused:
+        open_complaint(order, processor, category=Complaint.Category.LATE)
+    assert str(refused.value) == (
+        f"Order {order} has not been dispatched yet, so a complaint cannot be "
+        "recorded about it. Record what the customer said as a call or a message "
+        "on the order; a complaint can be recorded once it has been dispatched."
+    )
+    # And nothing is recorded or sent
+    assert not Complaint.objects.exists()
+    assert not complaint_events(order, E.COMPLAINT_OPENED)
+    assert not order.communications.exists()
+
+
+def test_opening_is_refused_for_a_cancelled_order(processor):
+    order = OrderFactory(status=Order.Status.CANCELLED)
+    with pytest.raises(OrderRuleError, match="was cancelled before it was dispatched"):
+        open_complaint(order, processor)
+    assert not Complaint.objects.exists()
+    assert not order.communications.exists()
 
 
 # -- target date in working days -----------------------------------------------------

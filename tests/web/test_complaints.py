@@ -18,7 +18,10 @@ from followup.complaints import (
 from followup.models import Complaint
 from orders.models import Order, OrderEvent
 from orders.services import (
+    order_cancel,
     order_confirm,
+    order_dispatch,
+    order_start_fulfilment,
 )
 
 
@@ -231,6 +234,60 @@ def test_opening_from_a_stale_page_is_refused_with_a_message(
     assert not Complaint.objects.exists()
 
 
+NOT_DISPATCHED = "has not been dispatched yet, so a complaint cannot be recorded"
+
+
+def test_the_complaint_page_of_an_order_not_dispatched_says_why_without_a_form(
+    client, processor, held_order
+):
+    # Given an order on hold, never confirmed, which its page offers no complaint for
+    order = held_order()
+    client.force_login(processor)
+    url = reverse("followup:complaint_open", args=[order.pk])
+    assert url not in client.get(reverse("orders:detail", args=[order.pk])).text
+    # When the complaint page is opened by its address
+    response = client.get(url)
+    # Then it says why and what to do instead, and offers no form
+    assert response.status_code == 200
+    assert NOT_DISPATCHED in response.text
+    assert "Record what the customer said as a call or a message" in response.text
+    assert 'name="customer_words"' not in response.text
+    assert reverse("orders:detail", args=[order.pk]) in response.text
+
+
+def test_the_complaint_page_of_a_cancelled_order_says_why_without_a_form(
+    client, processor, verified_order
+):
+    order = order_cancel(
+        order=verified_order(), actor=processor, reason="Ordered by mistake"
+    )
+    client.force_login(processor)
+    response = client.get(reverse("followup:complaint_open", args=[order.pk]))
+    assert response.status_code == 200
+    assert "was cancelled before it was dispatched" in response.text
+    assert 'name="customer_words"' not in response.text
+
+
+def test_posting_a_complaint_on_an_order_not_dispatched_records_nothing(
+    client, processor, held_order
+):
+    # Given an order on hold, never confirmed
+    order = held_order()
+    client.force_login(processor)
+    before = order.communications.count()
+    # When a complaint is posted to it anyway
+    response = client.post(
+        reverse("followup:complaint_open", args=[order.pk]),
+        {"version": version(order), "customer_words": "bad", "category": "late"},
+    )
+    # Then it is refused with the reason, and nothing is recorded or sent
+    assert response.status_code == 409
+    assert NOT_DISPATCHED in response.text
+    assert not Complaint.objects.exists()
+    assert not order.events.filter(kind=OrderEvent.Kind.COMPLAINT_OPENED).exists()
+    assert order.communications.count() == before
+
+
 def test_opening_for_a_missing_order_is_not_found(client, processor):
     client.force_login(processor)
     response = client.get(reverse("followup:complaint_open", args=[999999]))
@@ -433,12 +490,15 @@ def test_actions_are_post_only(client, processor, complaint):
 
 
 def test_complaint_about_an_undelivered_order_says_the_right_does_not_apply(
-    client, processor, verified_order, tomorrow
+    client, processor, dispatcher, verified_order, tomorrow
 ):
-    # Given a complaint about an order confirmed but never delivered
+    # Given a complaint about an order dispatched but never delivered
     order = order_confirm(
         order=verified_order(), actor=processor, promised_date=tomorrow
     )
+    order = order_start_fulfilment(order=order, actor=dispatcher)
+    order_dispatch(order=order, actor=dispatcher, carrier="DPD")
+    order.refresh_from_db()
     c = complaint_open(
         order=order, actor=processor, customer_words="Where is it?", category="late"
     )
