@@ -59,14 +59,15 @@ ALL_CHECKS = tuple(str(kind) for kind in CHECK_SEQUENCE)
 # A communication that promises a delivery date.
 PROMISES = ("confirmation", "dispatch_notice")
 
-# The outcomes that show a message reached the customer: a call that spoke to
-# them, a text or letter recorded as sent. An e-mail is queued, then sent by the
-# worker (its communication_sent event). "To do", a voicemail or no answer is not.
-GIVEN = ("reached", "sent")
+# The outcomes that show a message was given to the customer: a call that spoke
+# to them, a text or letter recorded as sent, an e-mail sent or queued (OrderDesk
+# sends it by itself, unless its communication_sent event says it failed). "To
+# do", a voicemail or no answer is not.
+GIVEN = ("reached", "sent", "queued")
 
 # What is missing when a confirmation on this channel never reached the customer.
 NOT_GIVEN = {
-    "email": "the e-mail was never sent",
+    "email": "the e-mail could not be sent",
     "phone": "no call that reached the customer was logged",
     "sms": "no text message was recorded as sent",
     "letter": "no letter was recorded as sent",
@@ -140,17 +141,17 @@ class Trail:
         ]
 
     def given(self, purposes) -> list[dict]:
-        """The outbound messages for these purposes that reached the customer."""
-        sent = {
+        """The outbound messages for these purposes given to the customer."""
+        failed = {
             e["data"].get("communication_id")
             for e in self.of("communication_sent")
-            if e["data"].get("outcome") != "failed"
+            if e["data"].get("outcome") == "failed"
         }
         return [
             e
             for e in self.outbound(purposes)
             if e["data"].get("outcome") in GIVEN
-            or e["data"].get("communication_id") in sent
+            and e["data"].get("communication_id") not in failed
         ]
 
     def before_availability(self, candidates: list[dict]) -> list[dict]:
