@@ -7,6 +7,8 @@ events.json, the sign-off in force when it was built, and each file's SHA-256. I
 is built by a task (portfolio.tasks.export_build_task) with its progress on the
 Export row, and written under <exports root>/<portfolio>/<export>.zip: a temporary
 file first, renamed into place when complete, so a reader never sees half a ZIP.
+The Export row keeps the ZIP's SHA-256 and each file's: verification trusts those,
+not the manifest that travels with the files.
 
 Everything in one export is read from one snapshot of the evidence, so the
 manifest's hash is the hash of the events beside it.
@@ -215,6 +217,7 @@ def export_build(*, export_id: int, worker: str = "") -> Export:
             values={
                 "sha256": digest,
                 "size": size,
+                "files": file_checksums(files),
                 "final_hash": chain_hash,
                 "sign_off": sign_off,
             },
@@ -336,6 +339,14 @@ def sign_off_summary(sign_off: SignOff | None) -> dict | None:
     }
 
 
+def file_checksums(files: dict[str, bytes]) -> dict[str, dict]:
+    """Each file's SHA-256 and size, by name."""
+    return {
+        name: {"sha256": hashlib.sha256(content).hexdigest(), "size": len(content)}
+        for name, content in files.items()
+    }
+
+
 def manifest_json(
     portfolio: Portfolio,
     *,
@@ -359,10 +370,7 @@ def manifest_json(
             "event_count": event_count,
         },
         "sign_off": sign_off_summary(sign_off),
-        "files": {
-            name: {"sha256": hashlib.sha256(content).hexdigest(), "size": len(content)}
-            for name, content in files.items()
-        },
+        "files": file_checksums(files),
     }
     return json.dumps(manifest, indent=2, ensure_ascii=False).encode() + b"\n"
 

@@ -161,6 +161,13 @@ class Export(models.Model):
     path = models.CharField(max_length=300, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     size = models.PositiveBigIntegerField(default=0)
+    files = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Each file in the ZIP with its SHA-256 and size, as built: "
+        "verification compares an uploaded export with these, never trusting the "
+        "manifest inside it.",
+    )
     final_hash = models.CharField(max_length=64, blank=True)
     sign_off = models.ForeignKey(
         SignOff, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -1,12 +1,17 @@
 """Checking an export: does this ZIP match what the assessor signed off?
 
-Four questions, each answered as a plain line:
-1. Are the files as they were exported (each file's SHA-256 against the manifest)?
-2. Do the events in events.json hash to the final hash the manifest states?
-3. Does that hash, recomputed from the events, equal the final hash stored with
+Five questions, each answered as a plain line:
+1. Are the files as the manifest lists them (each file's SHA-256 against the
+   manifest)? This catches damage, but the manifest travels in the ZIP: whoever
+   edits a file can redo its checksum there too. So:
+2. Is this the ZIP OrderDesk made, or are its files those of an export OrderDesk
+   made? The ZIP's SHA-256, and failing that each file's, against the checksums the
+   Export rows keep in the database; each file that differs is named.
+3. Do the events in events.json hash to the final hash the manifest states?
+4. Does that hash, recomputed from the events, equal the final hash stored with
    the sign-off in OrderDesk's database (found by the manifest's sign-off id)?
    A forged manifest cannot change this answer: the hash is recomputed here.
-4. Is the evidence in OrderDesk now still what was signed off?
+5. Is the evidence in OrderDesk now still what was signed off?
 
 The export matches what was signed off only when every answer is yes.
 """
@@ -21,8 +26,8 @@ from django.utils import timezone
 
 from .evidence import final_hash
 from .exceptions import ExportInvalid
-from .exports import EVENTS_JSON, FORMAT, MANIFEST
-from .models import Portfolio, SignOff, Unlock
+from .exports import EVENTS_CSV, EVENTS_JSON, FORMAT, HTML, MANIFEST, PDF
+from .models import Export, Portfolio, SignOff, Unlock
 from .services import evidence_check
 
 MAX_UPLOAD = 50 * 1024 * 1024
@@ -30,6 +35,8 @@ MAX_UPLOAD = 50 * 1024 * 1024
 MAX_UNPACKED = 200 * 1024 * 1024
 MATCHES = "Matches what was signed off"
 DOES_NOT_MATCH = "Does not match"
+# The files of an export in the order a report names them.
+FILE_ORDER = (PDF, HTML, EVENTS_CSV, EVENTS_JSON, MANIFEST)
 
 
 @dataclass
@@ -46,6 +53,8 @@ class VerificationReport:
     learner_username: str = ""
     generated_at: str = ""  # the day it was exported, as people read it
     event_count: int = 0
+    export: Export | None = None  # the export OrderDesk made that this one is
+    mismatched: list[str] = field(default_factory=list)  # files not as exported
 
     @property
     def matches(self) -> bool:
@@ -174,6 +183,90 @@ def _check_files(report, archive, manifest) -> bool:
     )
 
 
+def _sha256(file) -> str:
+    file.seek(0)
+    digest = hashlib.sha256()
+    while chunk := file.read(1 << 16):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _in_order(names) -> list[str]:
+    return sorted(
+        names,
+        key=lambda n: (FILE_ORDER.index(n) if n in FILE_ORDER else len(FILE_ORDER), n),
+    )
+
+
+def _check_as_exported(report, archive, digest: str, manifest) -> bool:
+    """Is this ZIP, or are its files, an export OrderDesk made of the portfolio?
+    Answered from the checksums the Export rows keep, never from the manifest;
+    when it is not, each file that differs from the export it comes from (the one
+    sharing the most files with it) is named."""
+    exports = list(
+        Export.objects.filter(
+            portfolio_id=manifest["portfolio_id"], status=Export.Status.READY
+        ).order_by("-finished_at", "-pk")
+    )
+    exact = next((export for export in exports if export.sha256 == digest), None)
+    if exact is not None:
+        report.export = exact
+        return report.add(
+            True,
+            f"This ZIP is export {exact.pk} exactly as OrderDesk made it on "
+            f"{_day(exact.finished_at or exact.requested_at)}: its SHA-256 is the "
+            "one OrderDesk keeps.",
+        )
+    uploaded = {}
+    for name in archive.namelist():
+        content = _read(archive, name)
+        uploaded[name] = hashlib.sha256(content or b"").hexdigest()
+
+    def shared(export: Export) -> int:
+        return sum(
+            1
+            for name, kept in export.files.items()
+            if isinstance(kept, dict) and uploaded.get(name) == kept.get("sha256")
+        )
+
+    # Exports made before each file's checksum was kept can only match whole.
+    original = max((e for e in exports if e.files), key=shared, default=None)
+    if original is None or shared(original) == 0:
+        return report.add(
+            False,
+            "This ZIP is not an export as OrderDesk made it: neither it nor any "
+            "file in it matches the checksums OrderDesk keeps of this portfolio's "
+            "exports.",
+        )
+    report.export = original
+    made = (
+        f"export {original.pk} of {_day(original.finished_at or original.requested_at)}"
+    )
+    kept = original.files
+    problems = {}
+    for name in _in_order(set(kept) | set(uploaded)):
+        expected = kept.get(name)
+        if name not in uploaded:
+            problems[name] = f"{name} is missing: {made} held it."
+        elif expected is None:
+            problems[name] = f"{name} was not in {made}: it has been added."
+        elif not isinstance(expected, dict) or uploaded[name] != expected.get("sha256"):
+            problems[name] = (
+                f"{name} is not the file OrderDesk exported ({made}): it has been "
+                "changed."
+            )
+    if not problems:
+        return report.add(
+            True,
+            f"These are the files of {made} exactly as OrderDesk made them "
+            "(packed in another ZIP).",
+        )
+    report.mismatched = list(problems)
+    for text in problems.values():
+        report.add(False, text)
+    return False
+
+
 def _records(archive) -> list[dict] | None:
     raw = _read(archive, EVENTS_JSON)
     try:
@@ -224,6 +317,7 @@ def verify_export(file) -> VerificationReport:
         generated_at=_exported_on(manifest.get("generated_at")),
     )
     _check_files(report, archive, manifest)
+    _check_as_exported(report, archive, _sha256(file), manifest)
 
     records = _records(archive)
     recomputed = None

@@ -9,12 +9,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from portfolio.exports import exports_root
 from portfolio.models import Export
 from tests.factories import UserFactory
 
 from .test_exports import built_export, evidence_portfolio, people
+from .test_verification import doctored
 
 
 @pytest.fixture
@@ -215,6 +217,31 @@ def test_assessor_verifies_an_export_on_the_page(client, signed, ready):
     assert "Matches what was signed off" in page
     assert "Files intact" in page
     assert 'enctype="multipart/form-data"' in page
+
+
+def test_the_page_names_a_doctored_file(client, signed, ready):
+    # given portfolio.html with the learner's name changed, its checksum redone
+    portfolio, learner, assessor = signed
+    forged = doctored(
+        (exports_root() / ready.path).read_bytes(),
+        "portfolio.html",
+        lambda html: html.replace(b"Priya Shah", b"Pia Shaw"),
+    )
+    client.force_login(assessor)
+
+    response = client.post(reverse("portfolio:verify"), {"export": upload(forged)})
+
+    page = " ".join(strip_tags(response.content.decode()).split())
+    assert response.status_code == 200
+    assert "Matches what was signed off" not in page
+    assert "Does not match. Portfolio of Priya Shah" in page
+    assert (
+        "These files are not as OrderDesk exported them: portfolio.html, manifest.json."
+    ) in page
+    assert (
+        f"Failed: portfolio.html is not the file OrderDesk exported (export {ready.pk}"
+        in page
+    )
 
 
 def test_supervisor_may_verify_any_export(client, signed, ready, supervisor):

@@ -110,6 +110,92 @@ def test_a_forged_manifest_does_not_hide_edited_events(exported):
     assert "Evidence in the export differs from the sign-off" in texts(report)
 
 
+def doctored(content: bytes, name: str, change) -> bytes:
+    """The ZIP with one file changed and its checksum redone in the manifest, as
+    someone covering their tracks would."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        changed = change(archive.read(name))
+        manifest = json.loads(archive.read("manifest.json"))
+    manifest["files"][name] = {
+        "sha256": hashlib.sha256(changed).hexdigest(),
+        "size": len(changed),
+    }
+    return rezip(
+        content,
+        {name: changed, "manifest.json": json.dumps(manifest, indent=2).encode()},
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "change"),
+    [
+        ("portfolio.html", lambda html: html.replace(b"Priya Shah", b"Pia Shaw")),
+        ("events.csv", lambda csv: csv.replace(b"Followed up", b"Follow-up sent")),
+        ("portfolio.pdf", lambda pdf: pdf + b"\n% edited\n"),
+    ],
+)
+def test_a_doctored_file_with_its_checksum_redone_is_named(exported, name, change):
+    # given a file changed and the manifest's checksum redone to match it
+    portfolio, content = exported
+    forged = doctored(content, name, change)
+
+    report = verify_export(io.BytesIO(forged))
+
+    # then the manifest agrees with the files, but OrderDesk's own record does not
+    assert report.findings[0].ok
+    assert report.verdict == DOES_NOT_MATCH
+    assert report.mismatched == [name, "manifest.json"]
+    export = portfolio.exports.get()
+    assert f"{name} is not the file OrderDesk exported (export {export.pk}" in texts(
+        report
+    )
+
+
+def test_the_same_files_in_another_zip_still_match(exported):
+    # given the export unpacked and zipped again by another tool (no compression)
+    portfolio, content = exported
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(content)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as target,
+    ):
+        for name in reversed(source.namelist()):
+            target.writestr(name, source.read(name))
+    assert hashlib.sha256(out.getvalue()).hexdigest() != portfolio.exports.get().sha256
+
+    report = verify_export(io.BytesIO(out.getvalue()))
+
+    assert report.verdict == MATCHES
+    assert "the files of export" in texts(report)
+
+
+def test_an_export_is_recognised_by_the_checksum_orderdesk_keeps(exported):
+    portfolio, content = exported
+    export = portfolio.exports.get()
+
+    report = verify_export(io.BytesIO(content))
+
+    assert report.mismatched == []
+    assert f"This ZIP is export {export.pk} exactly as OrderDesk made it" in texts(
+        report
+    )
+
+
+def test_an_export_kept_without_file_checksums_matches_only_whole(exported):
+    # given an export made before each file's checksum was kept
+    portfolio, content = exported
+    portfolio.exports.update(files={})
+
+    untouched = verify_export(io.BytesIO(content))
+    forged = verify_export(
+        io.BytesIO(doctored(content, "events.csv", lambda csv: csv + b"x,y\r\n"))
+    )
+
+    assert untouched.verdict == MATCHES
+    assert forged.verdict == DOES_NOT_MATCH
+    assert "This ZIP is not an export as OrderDesk made it" in texts(forged)
+
+
 def test_an_event_edited_in_the_database_after_sign_off_is_reported(exported):
     portfolio, content = exported
     event_id = json.loads(zipfile.ZipFile(io.BytesIO(content)).read("events.json"))[-1][
