@@ -12,6 +12,7 @@ exception's steps and resolution).
 
 from dataclasses import dataclass, field
 
+from orders.models import Communication
 from orders.services import CHECK_SEQUENCE
 
 MET, PARTLY, NOT_MET = "met", "partly", "not met"
@@ -256,6 +257,14 @@ def stages_reached(trail: Trail) -> tuple[list[tuple[str, dict | None]], bool]:
     return stages, keys == sorted(keys)
 
 
+def _by(channel: str | None) -> str:
+    """How a message went, in the channel's words: "by text message", "in person"."""
+    if channel == Communication.Channel.IN_PERSON:
+        return "in person"
+    label = dict(Communication.Channel.choices).get(channel, channel)
+    return f"by {str(label).lower()}" if label else "by an unrecorded channel"
+
+
 def _ids(events: list[dict]) -> list[int]:
     return sorted({e["id"] for e in events})
 
@@ -456,12 +465,12 @@ def _follow_up(scenario: dict, trail: Trail) -> tuple[Judgement, Judgement]:
     channel = last["data"].get("channel")
     if channel == suitable:
         method.verdict = MET
-        method.reasons.append(f"Followed up by {channel}, as suits this customer.")
+        method.reasons.append(f"Followed up {_by(channel)}, as suits this customer.")
     else:
         method.verdict = PARTLY
         method.reasons.append(
-            f"Followed up by {channel}; this customer should be contacted by "
-            f"{suitable}."
+            f"Followed up {_by(channel)}; this customer should be contacted "
+            f"{_by(suitable)}."
         )
     if last["data"].get("satisfaction"):
         loyalty.verdict = MET
@@ -632,7 +641,7 @@ def _communication(scenario: dict, trail: Trail) -> Judgement:
         on_channel = [e for e in given if e["data"].get("channel") in suitable]
         went = (on_channel or given)[0]["data"].get("channel")
         judgement.reasons.append(
-            f"The confirmation, with the delivery date, went by {went}."
+            f"The confirmation, with the delivery date, went {_by(went)}."
         )
         if not on_channel:
             wrong_channel.append("confirmation")
@@ -654,15 +663,17 @@ def _communication(scenario: dict, trail: Trail) -> Judgement:
         last = followed[-1]
         judgement.evidence.append(last["id"])
         channel = last["data"].get("channel")
-        judgement.reasons.append(f"The follow-up after delivery went by {channel}.")
+        judgement.reasons.append(f"The follow-up after delivery went {_by(channel)}.")
         if channel not in suitable:
             wrong_channel.append("follow-up")
     else:
         judgement.reasons.append("The customer was not contacted after delivery.")
     if wrong_channel:
+        ways = " or ".join(_by(channel) for channel in sorted(suitable))
         judgement.reasons.append(
-            f"This customer should be contacted by {' or '.join(sorted(suitable))}; "
-            "the " + ", ".join(wrong_channel) + " went another way."
+            f"This customer should be contacted {ways}; the "
+            + ", ".join(wrong_channel)
+            + " went another way."
         )
     verdict = _verdict(told, needed)
     if verdict == MET and wrong_channel:

@@ -472,6 +472,41 @@ def test_ps06_a_missed_quantity_is_said_plainly_to_be_missed(start):
     ]
 
 
+def test_ps06_reasons_name_the_channel_as_the_customer_reads_it(start):
+    # the model handling, but the follow-up goes by e-mail to a customer who texts
+    run = start("PS-06")
+    run.raise_exception(
+        "quantity", "The form says 120 boxes; her comment asks for 12.", line=1
+    )
+    message, reply = run.ask("query", "Your form says 120 boxes, your note 12: which?")
+    run.amend(
+        "Customer confirmed 12 boxes by text.",
+        lines={1: LineChange(quantity=12)},
+        communication=message,
+        on="quantity",
+    )
+    run.resolve("quantity", "Quantity corrected to 12 as she confirmed by text.")
+    run.confirm()
+    run.give_confirmation()
+    run.fulfil()
+    run.follow_up(channel="email", notes="E-mailed: paper arrived.")
+
+    said = reasons(run.finish())
+
+    assert said["MP-04"] == [
+        "Followed up by e-mail; this customer should be contacted by text message."
+    ]
+    assert (
+        "The confirmation, with the delivery date, went by text message."
+        in said["MP-08"]
+    )
+    assert (
+        "This customer should be contacted by text message; the follow-up went "
+        "another way."
+    ) in said["MP-08"]
+    assert not any("sms" in r or "email" in r for rs in said.values() for r in rs)
+
+
 def test_ps07_careless_closes_the_missing_e_mail_with_a_bare_note(start):
     run = start("PS-07")
     run.resolve("missing_contact", "Will get the e-mail address later.")
