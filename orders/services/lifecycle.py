@@ -97,6 +97,13 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+# The warehouse picks from confirmation (start_fulfilment) until the last shipment
+# goes (dispatch): only then is there a picking list to print.
+PICKING_STATUSES = frozenset(
+    TRANSITIONS["start_fulfilment"].sources | TRANSITIONS["dispatch"].sources
+)
+
+
 def _labels(statuses) -> str:
     names = [str(S(s).label).lower() for s in S.values if s in statuses]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]

@@ -66,7 +66,7 @@ from ..services import (
     order_confirm,
     order_record_follow_up,
 )
-from ..services.lifecycle import closes_without_follow_up
+from ..services.lifecycle import PICKING_STATUSES, closes_without_follow_up
 from ..services.order_exceptions import documented_path
 from .practice import practice_banner, staff_url
 
@@ -474,7 +474,9 @@ def _render_detail(
                 ),
                 (
                     "Picking list",
-                    _url_or_none("orders:document", order.pk, "picking-list"),
+                    _url_or_none("orders:document", order.pk, "picking-list")
+                    if order.status in PICKING_STATUSES
+                    else None,
                 ),
             )
             if url

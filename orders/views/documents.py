@@ -9,7 +9,7 @@ import logging
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path
 from django.utils import timezone
@@ -33,6 +33,7 @@ from ..selectors.fulfilment import (
     shipment_for_document,
     shipment_number,
 )
+from ..services.lifecycle import PICKING_STATUSES
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,22 @@ def _refuse_unless_allowed(
 ) -> None:
     if not acts_as(request.user, order, *kind.roles):
         raise PermissionDenied("Your role does not include this document.")
+
+
+def picking_refusal(order: Order) -> str:
+    """Why the order has no picking list to print ("" when it has one)."""
+    S = Order.Status
+    if order.status in PICKING_STATUSES:
+        return ""
+    if order.status == S.CANCELLED:
+        return f"Order {order} is cancelled: there is nothing to pick."
+    if order.has_been_dispatched:
+        return f"Order {order} has been dispatched: everything on it has been picked."
+    return (
+        f"Order {order} is not ready to pick (its status is "
+        f"{order.get_status_display().lower()}). Its picking list can be printed "
+        "once the order has been confirmed to the customer."
+    )
 
 
 def _respond(
@@ -79,6 +96,13 @@ def order_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         raise Http404("No such document.")
     order = order_for_fulfilment(pk=pk)
     _refuse_unless_allowed(request, document, order)
+    refusal = picking_refusal(order) if document.slug == "picking-list" else ""
+    if refusal:
+        # A page saying why, not a list to pick from (nor its PDF).
+        context = {"order": order, "refusal": refusal}
+        return render(
+            request, "orders/order_picking_list_refused.html", context, status=409
+        )
     lines = list(order.lines.all())
     context = {
         "order": order,

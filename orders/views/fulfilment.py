@@ -32,6 +32,7 @@ from ..services import (
     order_start_fulfilment,
     shipment_record_delivery,
 )
+from ..services.lifecycle import PICKING_STATUSES
 from .practice import staff_url
 
 S = Order.Status
@@ -71,6 +72,7 @@ def _fulfil_page(
     context = {
         "order": order,
         "can_act": can_act,
+        "picking_list_printable": can_act and order.status in PICKING_STATUSES,
         "picking": [
             {
                 "row": row,

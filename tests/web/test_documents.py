@@ -23,6 +23,7 @@ from orders.documents import (
 )
 from orders.models import Order
 from orders.services import (
+    order_cancel,
     order_confirm,
     order_dispatch,
     order_start_fulfilment,
@@ -173,6 +174,81 @@ def test_picking_list_is_refused_to_a_processor(client, processor, confirmed):
     client.force_login(processor)
     # when they ask for the picking list, then it is refused
     assert client.get(_document_url(confirmed, "picking-list")).status_code == 403
+
+
+def assert_no_list_to_pick(response, reason: str) -> None:
+    """A page saying why there is no picking list: no lines to pick, no PDF."""
+    assert response.status_code == 409
+    assert response["Content-Type"].startswith("text/html")
+    page = response.content.decode()
+    assert reason in page
+    assert "to pick</caption>" not in page
+    assert "Tick when picked" not in page
+    assert "Picked by" not in page
+
+
+@pytest.mark.parametrize("query", [{}, {"format": "pdf"}])
+def test_picking_list_of_an_order_on_hold_says_it_is_not_ready_to_pick(
+    client, dispatcher, held_order, query
+):
+    # given an order on hold, never confirmed, and a dispatcher
+    order = held_order()
+    client.force_login(dispatcher)
+    # when its picking list is asked for, as HTML or PDF
+    response = client.get(_document_url(order, "picking-list"), query)
+    # then a page says why, and there is nothing to pick from
+    assert_no_list_to_pick(
+        response,
+        f"Order {order.reference} is not ready to pick (its status is on hold).",
+    )
+
+
+@pytest.mark.parametrize("query", [{}, {"format": "pdf"}])
+def test_picking_list_of_a_cancelled_order_says_there_is_nothing_to_pick(
+    client, dispatcher, processor, verified, query
+):
+    order = order_cancel(order=verified, actor=processor, reason="Ordered twice")
+    client.force_login(dispatcher)
+    response = client.get(_document_url(order, "picking-list"), query)
+    assert_no_list_to_pick(
+        response, f"Order {order.reference} is cancelled: there is nothing to pick."
+    )
+
+
+def test_picking_list_of_a_dispatched_order_says_it_has_all_been_picked(
+    client, dispatcher, confirmed
+):
+    order = order_start_fulfilment(order=confirmed, actor=dispatcher)
+    order_dispatch(order=order, actor=dispatcher, carrier="DPD")
+    client.force_login(dispatcher)
+    response = client.get(_document_url(order, "picking-list"))
+    assert_no_list_to_pick(response, "has been dispatched")
+
+
+def test_picking_list_is_printed_while_the_order_is_being_fulfilled(
+    client, dispatcher, shipment
+):
+    # given an order part shipped (2 of line 1's 3 units gone), still being fulfilled
+    client.force_login(dispatcher)
+    # when its picking list is printed, then it lists what is left to pick
+    response = client.get(_document_url(shipment.order, "picking-list"))
+    assert response.status_code == 200
+    assert "3 items to pick" in response.content.decode()
+
+
+def test_pages_offer_the_picking_list_only_when_there_is_one_to_pick(
+    client, dispatcher, held_order, confirmed
+):
+    client.force_login(dispatcher)
+    # given an order on hold: neither its page nor its fulfilment page offers it
+    held = held_order()
+    for name in ("orders:detail", "orders:fulfil"):
+        page = client.get(reverse(name, args=[held.pk])).content.decode()
+        assert _document_url(held, "picking-list") not in page
+    # and given a confirmed order, both do
+    for name in ("orders:detail", "orders:fulfil"):
+        page = client.get(reverse(name, args=[confirmed.pk])).content.decode()
+        assert _document_url(confirmed, "picking-list") in page
 
 
 # --- delivery note ---------------------------------------------------------------
