@@ -293,6 +293,20 @@ def test_mock_exam_shows_no_feedback_until_finished_then_results(signed_in, item
     assert signed_in.get(feedback).status_code == 200
 
 
+def test_results_without_a_sure_wrong_answer_say_so_plainly(signed_in, items):
+    # given an attempt with one answer right and one wrong but not sure
+    attempt = start(signed_in, QuizFactory(items=[items["judge"], items["check"]]))
+    post_answer(signed_in, attempt, items["judge"])
+    post_answer(signed_in, attempt, items["check"], right=False, certainty=1)
+    # when the results are read
+    content = text(
+        signed_in.get(reverse("revision:attempt_results", args=[attempt.pk]))
+    )
+    # then none is listed to revisit, in words that read naturally
+    assert "<p>None: no answer you were sure of was wrong.</p>" in content
+    assert "not sure and wrong" not in content
+
+
 def test_finish_now_ends_the_attempt_and_shows_results(signed_in, quiz):
     attempt = start(signed_in, quiz)
     response = signed_in.post(reverse("revision:attempt_finish", args=[attempt.pk]))
