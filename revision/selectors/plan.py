@@ -16,6 +16,7 @@ class PlanDayView:
     quizzes: list[Quiz]
     done: bool
     is_today: bool
+    upcoming: bool  # its date has not come yet: it cannot be ticked off
 
 
 def plan_for(*, learner, today: date) -> tuple[RevisionPlan | None, list[PlanDayView]]:
@@ -53,6 +54,7 @@ def plan_for(*, learner, today: date) -> tuple[RevisionPlan | None, list[PlanDay
                 quizzes=list(step.plan_quizzes.all()) if step else [],
                 done=done[day] is not None,
                 is_today=on == today,
+                upcoming=on > today,
             )
         )
     return plan, days

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.models import Role
 from accounts.permissions import role_required
 
-from ..exceptions import RevisionError
+from ..exceptions import PlanDayNotYetError, RevisionError
 from ..forms_plan import PlanStartForm, PlanTickForm
 from ..selectors.plan import PlanDayView, plan_for
 from ..services.plan import PLAN_DAYS, plan_day_tick, plan_start
@@ -27,20 +27,28 @@ class PlanDayRow:
     view: PlanDayView
     week: int
     day_of_week: int
+    error: str = ""  # why ticking it off was refused, shown beside it
 
 
-def _rows(days: list[PlanDayView]) -> list[PlanDayRow]:
+def _rows(days: list[PlanDayView], errors: dict[int, str]) -> list[PlanDayRow]:
     return [
         PlanDayRow(
             view=day,
             week=(day.day - 1) // DAYS_A_WEEK + 1,
             day_of_week=(day.day - 1) % DAYS_A_WEEK + 1,
+            error=errors.get(day.day, ""),
         )
         for day in days
     ]
 
 
-def _plan_page(request, *, form: PlanStartForm | None = None, status: int = 200):
+def _plan_page(
+    request,
+    *,
+    form: PlanStartForm | None = None,
+    errors: dict[int, str] | None = None,
+    status: int = 200,
+):
     today = timezone.localdate()
     plan, days = plan_for(learner=request.user, today=today)
     if form is None:
@@ -51,7 +59,7 @@ def _plan_page(request, *, form: PlanStartForm | None = None, status: int = 200)
         "revision/plan.html",
         {
             "plan": plan,
-            "days": _rows(days),
+            "days": _rows(days, errors or {}),
             "done": sum(day.done for day in days),
             "plan_days": PLAN_DAYS,
             "ends_on": days[-1].date if days else None,
@@ -95,6 +103,14 @@ def plan_tick(request, day: int):
     done = form.cleaned_data["done"]
     try:
         plan_day_tick(learner=request.user, day=day, done=done)
+    except PlanDayNotYetError as error:
+        # Said beside the day. htmx swaps in only a successful answer, so it gets
+        # the page with the error as 200; a plain form post gets it as 400.
+        return _plan_page(
+            request,
+            errors={error.day: str(error)},
+            status=200 if request.htmx else 400,
+        )
     except RevisionError as error:
         messages.error(request, str(error))
         return redirect("revision:plan")

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from revision.exceptions import RevisionError
+from revision.exceptions import PlanDayNotYetError, RevisionError
 from revision.models import PlanDay, RevisionPlan, Section
 from revision.selectors.plan import plan_for
 from revision.services.plan import PLAN_DAYS, plan_day_tick, plan_start
@@ -60,7 +60,7 @@ def test_plan_start_again_on_the_same_date_changes_nothing(learner):
 def test_plans_are_each_learners_own(learner):
     other = UserFactory(role="learner")
     plan_start(learner=learner, starts_on=MONDAY)
-    plan_start(learner=other, starts_on=MONDAY + timedelta(days=1))
+    plan_start(learner=other, starts_on=MONDAY - timedelta(days=1))
     plan_day_tick(learner=other, day=3, done=True, now=NOW)
     assert RevisionPlan.objects.get(learner=learner).starts_on == MONDAY
     assert ticked(learner) == {}
@@ -68,8 +68,8 @@ def test_plans_are_each_learners_own(learner):
 
 
 def test_tick_marks_a_day_done_and_untick_clears_it(learner):
-    plan_start(learner=learner, starts_on=MONDAY)
-    # when day 3 is ticked, then it is done at that moment
+    plan_start(learner=learner, starts_on=MONDAY - timedelta(days=1))
+    # when day 3 (today) is ticked, then it is done at that moment
     row = plan_day_tick(learner=learner, day=3, done=True, now=NOW)
     assert (row.day, row.done_at) == (3, NOW)
     assert ticked(learner) == {3: NOW}
@@ -84,6 +84,30 @@ def test_ticking_a_day_again_keeps_when_it_was_first_done(learner):
     plan_day_tick(learner=learner, day=1, done=True, now=NOW)
     plan_day_tick(learner=learner, day=1, done=True, now=NOW + timedelta(days=1))
     assert ticked(learner) == {1: NOW}
+
+
+def test_tick_refuses_a_day_whose_date_has_not_come(learner):
+    # given a plan from Monday 3 March, on Tuesday 4 March
+    plan_start(learner=learner, starts_on=MONDAY)
+    # when day 3 (Wednesday) or day 14 is ticked off, then it is refused, saying when
+    with pytest.raises(PlanDayNotYetError, match="Day 3 is not until Wed 5 Mar") as e:
+        plan_day_tick(learner=learner, day=3, done=True, now=NOW)
+    assert e.value.day == 3
+    with pytest.raises(PlanDayNotYetError, match="Day 14 is not until Sun 16 Mar"):
+        plan_day_tick(learner=learner, day=14, done=True, now=NOW)
+    assert ticked(learner) == {}
+    # and today's day can be ticked off
+    plan_day_tick(learner=learner, day=2, done=True, now=NOW)
+    assert ticked(learner) == {2: NOW}
+
+
+def test_a_day_ticked_before_its_date_can_still_be_unticked(learner):
+    # given day 14 ticked off before this rule (or before the plan was moved later)
+    plan_start(learner=learner, starts_on=MONDAY)
+    PlanDay.objects.filter(plan__learner=learner, day=14).update(done_at=NOW)
+    # when it is unticked, then it is not done
+    plan_day_tick(learner=learner, day=14, done=False, now=NOW)
+    assert ticked(learner) == {}
 
 
 def test_tick_refuses_without_a_plan(learner):
@@ -164,6 +188,7 @@ def test_plan_for_lays_each_step_on_its_days_at_the_learners_dates(learner, step
     # and the tick and today are marked
     assert [day.day for day in days if day.done] == [2]
     assert [day.day for day in days if day.is_today] == [3]
+    assert [day.day for day in days if day.upcoming] == list(range(4, 15))
 
 
 def test_plan_for_marks_no_day_today_outside_the_fortnight(learner, steps):

@@ -142,7 +142,8 @@ def test_a_bad_move_leaves_the_plan_where_it_was(client, learner):
 
 
 def test_ticking_a_day_off_and_back(client, learner):
-    plan_start(learner=learner, starts_on=timezone.localdate())
+    # given a plan whose day 3 is today
+    plan_start(learner=learner, starts_on=timezone.localdate() - timedelta(days=2))
     client.force_login(learner)
     url = reverse("revision:plan_tick", args=[3])
     # when day 3 is ticked off
@@ -160,7 +161,7 @@ def test_ticking_a_day_off_and_back(client, learner):
 
 
 def test_ticking_with_htmx_answers_with_the_page_to_swap_from(client, learner):
-    plan_start(learner=learner, starts_on=timezone.localdate())
+    plan_start(learner=learner, starts_on=timezone.localdate() - timedelta(days=1))
     client.force_login(learner)
     response = client.post(
         reverse("revision:plan_tick", args=[2]), {"done": "1"}, HTTP_HX_REQUEST="true"
@@ -170,6 +171,55 @@ def test_ticking_with_htmx_answers_with_the_page_to_swap_from(client, learner):
     assert "Untick day 2" in day_block(page, 2)
     assert '<div id="plan-done"' in page
     assert "1 of 14 days done." in page
+
+
+def test_a_day_still_to_come_offers_no_tick_and_says_when(client, learner):
+    today = timezone.localdate()
+    plan_start(learner=learner, starts_on=today)
+    client.force_login(learner)
+    page = client.get(reverse("revision:plan")).content.decode()
+    assert "Tick off day 1" in day_block(page, 1)
+    last = day_block(page, 14)
+    assert "Tick off day 14" not in last
+    assert "Not yet: you can tick this day off from" in last
+    assert f"{short(today + timedelta(days=13))}</time>." in last
+
+
+def test_ticking_a_day_still_to_come_is_refused_beside_it(client, learner):
+    # given a plan that starts today
+    today = timezone.localdate()
+    plan_start(learner=learner, starts_on=today)
+    client.force_login(learner)
+    # when day 14 is ticked off on day 1
+    response = client.post(reverse("revision:plan_tick", args=[14]), {"done": "1"})
+    # then it is refused, the reason given beside day 14, and nothing is ticked
+    assert response.status_code == 400
+    page = response.content.decode()
+    when = today + timedelta(days=13)
+    error = re.search(r'id="tick-error-14"[^>]*>(.*?)</p>', day_block(page, 14))
+    assert error
+    assert error.group(1) == (
+        f"Day 14 is not until {short(when)}. Tick it off on that day or later, once "
+        "you have done it."
+    )
+    assert "tick-error" not in day_block(page, 13)
+    assert "0 of 14 days done." in page
+    assert not PlanDay.objects.filter(done_at__isnull=False).exists()
+
+
+def test_ticking_a_day_still_to_come_with_htmx_swaps_in_the_reason(client, learner):
+    plan_start(learner=learner, starts_on=timezone.localdate())
+    client.force_login(learner)
+    response = client.post(
+        reverse("revision:plan_tick", args=[14]), {"done": "1"}, HTTP_HX_REQUEST="true"
+    )
+    # htmx swaps only a successful answer in
+    assert response.status_code == 200
+    block = day_block(response.content.decode(), 14)
+    assert 'id="tick-error-14"' in block
+    assert "Day 14 is not until" in block
+    assert "0 of 14 days done." in response.content.decode()
+    assert not PlanDay.objects.filter(done_at__isnull=False).exists()
 
 
 def test_ticking_without_a_plan_says_to_set_one(client, learner):
