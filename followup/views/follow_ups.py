@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.permissions import PROCESSING, STAFF, role_required
 from orders.access import ensure_may_open, is_practice, order_role_required
@@ -17,6 +18,7 @@ from ..models import Complaint, FollowUp
 from ..services import follow_up_record
 
 
+@require_GET
 @role_required(*PROCESSING)
 def follow_up_queue(request):
     """Due follow-ups of live orders, the longest due first, overdue ones marked."""
@@ -50,6 +52,7 @@ def _follow_up(pk: int) -> FollowUp:
     )
 
 
+@require_http_methods(["GET", "POST"])
 @role_required(*PROCESSING)
 def follow_up_record_view(request, pk: int):
     """Record what came of a follow-up: method, outcome, satisfaction, comments."""
@@ -112,6 +115,7 @@ def follow_up_record_view(request, pk: int):
     )
 
 
+@require_GET
 @order_role_required(*STAFF, lookup="order_pk")
 def order_follow_ups(request, order_pk: int):
     """A live order's follow-ups and complaints (a practice order has neither: its

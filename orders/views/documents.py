@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from accounts.permissions import STAFF, role_required
 
@@ -88,6 +89,7 @@ def _respond(
     return pdf_response(pdf, filename=filename)
 
 
+@require_GET
 @order_role_required(*STAFF)
 def order_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """The confirmation slip (or acknowledgement) or the picking list of an order."""
@@ -124,6 +126,7 @@ def order_document(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     )
 
 
+@require_GET
 @role_required(*STAFF)
 def shipment_delivery_note(request: HttpRequest, pk: int) -> HttpResponse:
     """The delivery note for one shipment: what it contained, and a signature line."""

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.permissions import FULFILMENT, STAFF, role_required
 from inventory.exceptions import InventoryError
@@ -121,6 +121,7 @@ def _refuse_if_stale(request: HttpRequest, order: Order) -> bool:
     return True
 
 
+@require_GET
 @order_role_required(*STAFF)
 def order_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
     """The picking list, the dispatch form and the shipments so far."""

@@ -315,6 +315,17 @@ def test_documents_send_an_anonymous_visitor_to_sign_in(client, shipment):
         assert response.url.startswith(reverse("accounts:login"))
 
 
+def test_documents_refuse_a_post(client, dispatcher, shipment):
+    # given an order with a shipment, and a dispatcher who may print its documents
+    client.force_login(dispatcher)
+    urls = [_document_url(shipment.order, kind) for kind in DOCUMENTS]
+    urls.append(reverse("orders:delivery_note", args=[shipment.pk]))
+    # when any of them is posted to, then the method is refused
+    for url in urls:
+        assert client.post(url).status_code == 405
+        assert client.get(url).status_code == 200
+
+
 def test_an_unknown_document_kind_is_not_found(client, supervisor, confirmed):
     client.force_login(supervisor)
     assert client.get(_document_url(confirmed, "invoice")).status_code == 404

@@ -262,6 +262,22 @@ def test_the_order_page_lists_its_follow_ups_and_complaints(client, dispatcher, 
     assert "The lid was cracked." in text
 
 
+def test_the_queue_and_an_orders_follow_ups_are_read_only_pages(
+    client, processor, frozen
+):
+    # given a follow-up, and a processor who may see both pages
+    due = follow_up(3)
+    client.force_login(processor)
+    order_page = reverse("followup:order", args=[due.order.pk])
+    # when either page is posted to, then the method is refused, as for any
+    # read-only page, and a GET still works
+    for url in (QUEUE, order_page):
+        assert client.post(url).status_code == 405
+        assert client.get(url).status_code == 200
+    # and the record page takes only GET and POST
+    assert client.put(reverse("followup:record", args=[due.pk])).status_code == 405
+
+
 def test_the_order_follow_ups_page_is_staff_only(client, learner, frozen):
     item = follow_up(-2)
     client.force_login(learner)

@@ -175,6 +175,18 @@ def test_fulfil_page_offers_the_reserved_part_of_an_agreed_part_shipment(
     ) in page
 
 
+def test_fulfil_page_refuses_a_post(client, dispatcher, fulfilling_order):
+    # given an order being fulfilled, and a dispatcher who may act on it
+    order = fulfilling_order(2)
+    client.force_login(dispatcher)
+    # when the page itself is posted to (the actions have their own addresses),
+    # then the method is refused and nothing changes
+    response = client.post(reverse("orders:fulfil", args=[order.pk]))
+    assert response.status_code == 405
+    order.refresh_from_db()
+    assert order.status == S.FULFILLING
+
+
 def test_fulfil_page_is_read_only_for_a_processor(client, processor, fulfilling_order):
     # given an order being fulfilled
     order = fulfilling_order(2)
