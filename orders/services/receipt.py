@@ -24,6 +24,7 @@ from ..models import (
     ReceiptSubmission,
 )
 from .communications import communication_record, customer_notify
+from .dates import TOO_FAR_AHEAD, is_too_far_ahead
 from .events import event_record
 from .lifecycle import schedule_verification
 
@@ -147,6 +148,8 @@ def delivery_problems(
         errors["delivery_postcode"] = ["A postcode is at most 10 characters."]
     if requested_date is not None and requested_date < timezone.localdate():
         errors["requested_date"] = ["The requested delivery date is in the past."]
+    elif requested_date is not None and is_too_far_ahead(requested_date):
+        errors["requested_date"] = [TOO_FAR_AHEAD]
     return errors
 
 

@@ -428,6 +428,23 @@ def test_a_requested_date_in_the_past_is_refused(verified_order, processor):
     }
 
 
+def test_a_requested_date_more_than_a_year_ahead_is_refused(verified_order, processor):
+    order = verified_order()
+    with pytest.raises(OrderInputError) as refused:
+        order_amend(
+            order=order,
+            actor=processor,
+            reason="Customer asked.",
+            requested_date=timezone.localdate() + timedelta(days=367),
+            customer_told=True,
+        )
+    assert refused.value.errors == {
+        "requested_date": ["That is more than a year ahead: check the year."]
+    }
+    order.refresh_from_db()
+    assert order.requested_date is None
+
+
 def test_a_requested_date_before_restock_is_queried(
     receive, stocked_product, live_pool, amend, tomorrow
 ):

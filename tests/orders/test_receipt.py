@@ -109,6 +109,7 @@ def test_receive_uses_the_list_price_when_none_was_agreed(receive, stocked_produ
         # "²" is a digit to str.isdigit() but not to int(): refused, not a crash.
         ({"card_number": "424242424242424²"}, "card_number", "valid card number"),
         ({"requested_date": "yesterday"}, "requested_date", "in the past"),
+        ({"requested_date": "next year"}, "requested_date", "more than a year ahead"),
     ],
 )
 def test_receive_refuses_bad_input_by_field_and_saves_nothing(
@@ -126,6 +127,8 @@ def test_receive_refuses_bad_input_by_field_and_saves_nothing(
     }
     if fields.get("requested_date") == "yesterday":
         fields["requested_date"] = timezone.localdate() - timedelta(days=1)
+    if fields.get("requested_date") == "next year":
+        fields["requested_date"] = timezone.localdate() + timedelta(days=367)
     before = _counts()
     # when it is received
     with pytest.raises(OrderInputError) as refused:
