@@ -589,6 +589,22 @@ class Communication(models.Model):
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} by {self.get_channel_display()}"
 
+    @property
+    def done_by_hand(self) -> str:
+        """For a letter or text left to do: what a person records once it has gone
+        ("posted", "sent"); "" for anything else."""
+        if self.outcome != self.Outcome.PENDING:
+            return ""
+        return DONE_BY_HAND.get(self.channel, "")
+
+
+# A letter to post or a text to send is left "to do" for a person, who records it
+# as gone: the word for that, by channel.
+DONE_BY_HAND = {
+    Communication.Channel.LETTER: "posted",
+    Communication.Channel.SMS: "sent",
+}
+
 
 class Shipment(models.Model):
     """Goods sent to the customer: some or all of an order's lines."""

@@ -23,7 +23,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 
 from orders.models import OrderEvent
 from revision.models import PracticeResult
-from revision.scoring import MET, STAGES, Trail, stages_reached
+from revision.scoring import MET, STAGES, Trail, by_channel, stages_reached
 
 from .models import Entry, Portfolio
 
@@ -285,8 +285,8 @@ def read_order(
     criteria["AC-04"] = CriterionEvidence(
         "AC-04",
         bool(confirmed and confirmation),
-        f"The confirmation, with lines, total and delivery date, sent by "
-        f"{confirmed['data'].get('channel')}."
+        "The confirmation, with lines, total and delivery date, sent "
+        f"{by_channel(confirmed['data'].get('channel'))}."
         if confirmed and confirmation
         else "No confirmation of the order was sent to the customer.",
         [r["id"] for r in [*([confirmed] if confirmed else []), *confirmation]],
@@ -297,7 +297,8 @@ def read_order(
     criteria["AC-05"] = CriterionEvidence(
         "AC-05",
         bool(satisfied),
-        f"Followed up by {satisfied[-1]['data'].get('channel')}: satisfaction "
+        f"Followed up {by_channel(satisfied[-1]['data'].get('channel'))}: "
+        "satisfaction "
         f"{satisfied[-1]['data'].get('satisfaction')} of 5."
         if satisfied
         else (

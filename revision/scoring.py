@@ -142,16 +142,19 @@ class Trail:
         ]
 
     def given(self, purposes) -> list[dict]:
-        """The outbound messages for these purposes given to the customer."""
-        failed = {
-            e["data"].get("communication_id")
-            for e in self.of("communication_sent")
-            if e["data"].get("outcome") == "failed"
-        }
+        """The outbound messages for these purposes given to the customer: given
+        when recorded, or a text or letter left to do and later marked sent."""
+        failed, sent = set(), set()
+        for e in self.of("communication_sent"):
+            failed_now = e["data"].get("outcome") == "failed"
+            (failed if failed_now else sent).add(e["data"].get("communication_id"))
         return [
             e
             for e in self.outbound(purposes)
-            if e["data"].get("outcome") in GIVEN
+            if (
+                e["data"].get("outcome") in GIVEN
+                or e["data"].get("communication_id") in sent
+            )
             and e["data"].get("communication_id") not in failed
         ]
 
@@ -257,7 +260,7 @@ def stages_reached(trail: Trail) -> tuple[list[tuple[str, dict | None]], bool]:
     return stages, keys == sorted(keys)
 
 
-def _by(channel: str | None) -> str:
+def by_channel(channel: str | None) -> str:
     """How a message went, in the channel's words: "by text message", "in person"."""
     if channel == Communication.Channel.IN_PERSON:
         return "in person"
@@ -465,12 +468,14 @@ def _follow_up(scenario: dict, trail: Trail) -> tuple[Judgement, Judgement]:
     channel = last["data"].get("channel")
     if channel == suitable:
         method.verdict = MET
-        method.reasons.append(f"Followed up {_by(channel)}, as suits this customer.")
+        method.reasons.append(
+            f"Followed up {by_channel(channel)}, as suits this customer."
+        )
     else:
         method.verdict = PARTLY
         method.reasons.append(
-            f"Followed up {_by(channel)}; this customer should be contacted "
-            f"{_by(suitable)}."
+            f"Followed up {by_channel(channel)}; this customer should be contacted "
+            f"{by_channel(suitable)}."
         )
     if last["data"].get("satisfaction"):
         loyalty.verdict = MET
@@ -641,7 +646,7 @@ def _communication(scenario: dict, trail: Trail) -> Judgement:
         on_channel = [e for e in given if e["data"].get("channel") in suitable]
         went = (on_channel or given)[0]["data"].get("channel")
         judgement.reasons.append(
-            f"The confirmation, with the delivery date, went {_by(went)}."
+            f"The confirmation, with the delivery date, went {by_channel(went)}."
         )
         if not on_channel:
             wrong_channel.append("confirmation")
@@ -663,13 +668,15 @@ def _communication(scenario: dict, trail: Trail) -> Judgement:
         last = followed[-1]
         judgement.evidence.append(last["id"])
         channel = last["data"].get("channel")
-        judgement.reasons.append(f"The follow-up after delivery went {_by(channel)}.")
+        judgement.reasons.append(
+            f"The follow-up after delivery went {by_channel(channel)}."
+        )
         if channel not in suitable:
             wrong_channel.append("follow-up")
     else:
         judgement.reasons.append("The customer was not contacted after delivery.")
     if wrong_channel:
-        ways = " or ".join(_by(channel) for channel in sorted(suitable))
+        ways = " or ".join(by_channel(channel) for channel in sorted(suitable))
         judgement.reasons.append(
             f"This customer should be contacted {ways}; the "
             + ", ".join(wrong_channel)

@@ -261,6 +261,10 @@ class EmailTemplateChoiceForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class MarkSentForm(OrderActionForm):
+    """A letter posted or a text sent: nothing to fill in but the page's version."""
+
+
 class CallForm(OrderActionForm):
     direction = forms.ChoiceField(
         label="Who called",

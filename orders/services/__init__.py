@@ -2,6 +2,7 @@
 
 from .communications import (
     communication_mark_failed,
+    communication_mark_sent,
     communication_record,
     communication_send,
     customer_notify,
@@ -48,6 +49,7 @@ __all__ = [
     "check_rerun",
     "check_run",
     "communication_mark_failed",
+    "communication_mark_sent",
     "communication_record",
     "communication_send",
     "customer_notify",

@@ -11,7 +11,7 @@ from customers.models import ContactChannel
 
 from .. import tasks as order_tasks
 from ..exceptions import OrderRuleError, StaleOrderError
-from ..models import Communication, Order, OrderEvent
+from ..models import DONE_BY_HAND, Communication, Order, OrderEvent
 from .background import enqueue_after_commit
 from .channels import channel_for
 from .events import event_record
@@ -156,6 +156,52 @@ def communication_record(
         actor=actor,
     )
     _event(communication, actor)
+    return communication
+
+
+@transaction.atomic
+def communication_mark_sent(
+    *, order: Order, communication_id: int, actor, expected_version: int
+) -> Communication:
+    """Record that a letter left "to do" was posted, or a text was sent, by a person.
+
+    Only once: a second submit is refused (the order's version moved on), and so
+    is a message that is not a letter or text still to do on this order.
+    """
+    order = _lock_at_version(order, expected_version)
+    communication = (
+        Communication.objects.select_for_update()
+        .filter(pk=communication_id, order=order)
+        .first()
+    )
+    if communication is None:
+        raise OrderRuleError("That message is not on this order.")
+    done = DONE_BY_HAND.get(communication.channel)
+    if done is None:
+        raise OrderRuleError(
+            "Only a letter or a text message is marked as sent by hand: log a phone "
+            "call with the call form; OrderDesk sends e-mails itself."
+        )
+    if communication.outcome != Communication.Outcome.PENDING:
+        raise OrderRuleError(
+            f"This {communication.get_channel_display().lower()} is already "
+            f"recorded as {communication.get_outcome_display().lower()}."
+        )
+    communication.outcome = Communication.Outcome.SENT
+    communication.sent_at = timezone.now()
+    communication.save(update_fields=["outcome", "sent_at"])
+    event_record(
+        order=order,
+        kind=OrderEvent.Kind.COMMUNICATION_SENT,
+        actor=actor,
+        data={
+            "communication_id": communication.pk,
+            "purpose": communication.purpose,
+            "channel": communication.channel,
+            "outcome": Communication.Outcome.SENT,
+            "by_hand": done,
+        },
+    )
     return communication
 
 

@@ -33,6 +33,7 @@ from ..forms.detail import (
     ExceptionStepForm,
     FollowUpForm,
     LineCancelForm,
+    MarkSentForm,
     RerunForm,
     add_input_errors,
     email_template,
@@ -55,6 +56,7 @@ from ..selectors.detail import (
 from ..services import (
     allowed_actions,
     check_rerun,
+    communication_mark_sent,
     communication_record,
     customer_notify,
     exception_add_step,
@@ -811,6 +813,26 @@ def log_call_view(request, pk: int):
     )
 
 
+@require_POST
+@order_role_required(*STAFF)
+def communication_mark_sent_view(request, pk: int, communication_pk: int):
+    """Record that a letter left to do was posted, or a text was sent."""
+    order = _order(pk)
+    return _act(
+        request,
+        order,
+        MarkSentForm,
+        lambda data: communication_mark_sent(
+            order=order,
+            communication_id=communication_pk,
+            actor=request.user,
+            expected_version=data["version"],
+        ),
+        "Recorded as sent.",
+        f"#communication-{communication_pk}",
+    )
+
+
 urlpatterns = [
     path("<int:pk>/", order_detail, name="detail"),
     path("<int:pk>/checks/", checks_panel, name="checks_panel"),
@@ -833,4 +855,9 @@ urlpatterns = [
     ),
     path("<int:pk>/email/", send_email_view, name="send_email"),
     path("<int:pk>/calls/", log_call_view, name="log_call"),
+    path(
+        "<int:pk>/communications/<int:communication_pk>/sent/",
+        communication_mark_sent_view,
+        name="communication_mark_sent",
+    ),
 ]

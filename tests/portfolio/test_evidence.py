@@ -101,7 +101,7 @@ def test_complete_trail_meets_every_criterion():
         "AC-04": True,
         "AC-05": True,
     }
-    assert criteria["AC-05"].reason == "Followed up by email: satisfaction 4 of 5."
+    assert criteria["AC-05"].reason == "Followed up by e-mail: satisfaction 4 of 5."
 
 
 def test_ac01_not_met_when_a_stage_is_missing():

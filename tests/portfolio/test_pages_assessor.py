@@ -129,7 +129,7 @@ def test_review_page_shows_each_criterion_with_must_show_and_evidence(
     assert "Must show:" in page
     assert "The order&#x27;s record shows the stages in their proper order" in page
     assert reverse("portfolio:entry", args=[entry.pk]) in page
-    assert "Followed up by email: satisfaction 5 of 5." in page
+    assert "Followed up by e-mail: satisfaction 5 of 5." in page
     assert "I confirm that I have reviewed this evidence" in page
 
 

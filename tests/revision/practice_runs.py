@@ -11,6 +11,7 @@ from inventory.models import Product
 from orders.models import Communication, Order, OrderException, OrderLine
 from orders.selectors.detail import earliest_promise_date
 from orders.services import (
+    communication_mark_sent,
     communication_record,
     exception_add_step,
     exception_raise,
@@ -241,21 +242,29 @@ class Run:
         )
 
     def give_confirmation(self, said: str = "Confirmed the order and its date."):
-        """Make the confirmation Confirm left to do on a call, text or letter: a call
-        that reaches the customer, or a text or letter recorded as sent."""
-        channel = self.channel
-        return self.act(
-            communication_record,
-            order=self.order,
-            actor=self.learner,
-            channel=channel,
+        """Make the confirmation Confirm left to do, as the order page offers: log a
+        call that reaches the customer, or mark the text or letter as sent."""
+        if self.channel == "phone":
+            return self.act(
+                communication_record,
+                order=self.order,
+                actor=self.learner,
+                channel=Communication.Channel.PHONE,
+                purpose=Communication.Purpose.CONFIRMATION,
+                outcome=Communication.Outcome.REACHED,
+                content=said,
+            )
+        order = self.order
+        to_do = order.communications.get(
             purpose=Communication.Purpose.CONFIRMATION,
-            outcome=(
-                Communication.Outcome.REACHED
-                if channel == "phone"
-                else Communication.Outcome.SENT
-            ),
-            content=said,
+            outcome=Communication.Outcome.PENDING,
+        )
+        return self.act(
+            communication_mark_sent,
+            order=order,
+            communication_id=to_do.pk,
+            actor=self.learner,
+            expected_version=order.version,
         )
 
     def fulfil(self):
