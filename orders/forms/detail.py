@@ -87,8 +87,14 @@ class ConfirmForm(OrderActionForm):
         widget = self.fields["promised_date"].widget
         widget.attrs["aria-describedby"] = "confirm-hint"
         if earliest is not None:
-            widget.attrs["min"] = earliest.isoformat()
+            self.start_at(earliest)
         widget.attrs["max"] = latest_business_date().isoformat()
+
+    def start_at(self, earliest) -> "ConfirmForm":
+        """Start the date picker at the earliest honest date (also for a form
+        coming back with an error, made before the page knew the date)."""
+        self.fields["promised_date"].widget.attrs["min"] = earliest.isoformat()
+        return self
 
     promised_date = forms.DateField(
         label="Promised delivery date",

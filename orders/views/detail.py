@@ -456,8 +456,8 @@ def _render_detail(
         "actions": actions,
         "page_actions": actions & PAGE_ACTIONS,
         "order_links": order_links(order, actions, user),
-        "confirm_form": form(
-            "confirm_form", lambda: ConfirmForm(order=order, earliest=earliest)
+        "confirm_form": form("confirm_form", lambda: ConfirmForm(order=order)).start_at(
+            earliest
         ),
         "earliest_date": earliest,
         "cancel_form": form("cancel_form", lambda: CancelForm(order=order)),

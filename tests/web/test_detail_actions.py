@@ -238,6 +238,10 @@ def test_confirm_before_a_restock_is_refused_next_to_the_date_with_the_earliest(
         f"The earliest delivery date you can promise is {restock:%d %B %Y}: "
         "stock is not available before then.",
     )
+    # and the date picker, shown again, still starts at the restock date
+    form = response.context["confirm_form"]
+    assert form["promised_date"].field.widget.attrs["min"] == restock.isoformat()
+    assert f'min="{restock.isoformat()}"' in response.content.decode()
     order.refresh_from_db()
     assert order.status == Order.Status.VERIFIED
 
