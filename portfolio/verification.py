@@ -152,11 +152,14 @@ def _manifest(archive: zipfile.ZipFile) -> dict:
     files, evidence = manifest.get("files"), manifest.get("evidence")
     if not isinstance(files, dict) or not files or not isinstance(evidence, dict):
         raise ExportInvalid("The export's manifest is incomplete.")
-    if not isinstance(manifest.get("portfolio_id"), int) or not isinstance(
-        manifest.get("learner_id"), int
-    ):
+    if not all(_is_id(manifest.get(key)) for key in ("portfolio_id", "learner_id")):
         raise ExportInvalid("The export's manifest does not say whose portfolio it is.")
     return manifest
+
+
+def _is_id(value) -> bool:
+    """A row id as a database holds one (a JSON number may be any size)."""
+    return type(value) is int and 0 < value < 2**63
 
 
 def _check_files(report, archive, manifest) -> bool:

@@ -337,3 +337,17 @@ def test_unreadable_events_and_an_added_file_are_reported_not_raised(exported):
     assert "events.json has changed" in texts(report)
     assert "extra.exe was added" in texts(report)
     assert "The event list (events.json) is missing or unreadable." in texts(report)
+
+
+@pytest.mark.parametrize("field", ["portfolio_id", "learner_id"])
+def test_a_manifest_naming_an_id_too_large_for_the_database_is_refused(exported, field):
+    # given an export whose manifest names an id no database column can hold
+    portfolio, content = exported
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    manifest[field] = 10**20
+    forged = rezip(content, {"manifest.json": json.dumps(manifest).encode()})
+
+    # when it is verified, it is refused as not saying whose it is (no server error)
+    with pytest.raises(ExportInvalid, match="does not say whose portfolio it is"):
+        verify_export(io.BytesIO(forged))
