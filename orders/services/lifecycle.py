@@ -25,6 +25,7 @@ from ..models import (
     Shipment,
     ShipmentLine,
 )
+from ..selectors.detail import earliest_promise_date
 from ..selectors.fulfilment import dispatch_blockers, ships_now
 from .background import enqueue_after_commit
 from .communications import customer_notify
@@ -297,9 +298,7 @@ def order_confirm(
         raise OrderInputError(
             {"promised_date": ["The promised date cannot be in the past."]}
         )
-    earliest = max(
-        [today] + [line.restock_date for line in lines if line.restock_date is not None]
-    )
+    earliest = earliest_promise_date(order, today)
     if promised_date < earliest:
         raise OrderInputError(
             {
