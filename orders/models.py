@@ -156,6 +156,12 @@ class Order(models.Model):
         return self.status not in (self.Status.CLOSED, self.Status.CANCELLED)
 
     @property
+    def takes_exceptions(self) -> bool:
+        """Whether a problem can still be raised on it as an exception: open and not
+        yet dispatched (afterwards it is a complaint, or a new order)."""
+        return self.is_open and not self.has_been_dispatched
+
+    @property
     def has_been_dispatched(self) -> bool:
         """Whether the goods have gone out: dispatched, delivered, followed up or
         closed (a cancelled order never was)."""

@@ -51,11 +51,7 @@ def exception_raise(
         raise OrderRuleError("Describe what you found.")
     if line is not None and line.order_id != order.pk:
         raise OrderRuleError("That line is not on this order.")
-    if not order.is_open or order.status in (
-        Order.Status.DISPATCHED,
-        Order.Status.DELIVERED,
-        Order.Status.FOLLOWED_UP,
-    ):
+    if not order.takes_exceptions:
         raise OrderRuleError(
             f"Order {order} is {order.get_status_display().lower()}; raise a "
             "complaint or a new order instead."

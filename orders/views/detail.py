@@ -80,13 +80,6 @@ FOLLOW_UP_KINDS = [
 RERUN_STATUSES = (Order.Status.VERIFYING, Order.Status.VERIFIED, Order.Status.ON_HOLD)
 PAGE_ACTIONS = {"confirm", "cancel", "record_follow_up", "close"}
 FULFILMENT_ACTIONS = {"start_fulfilment", "dispatch", "record_delivery"}
-EXCEPTION_CLOSED_STATUSES = (
-    Order.Status.DISPATCHED,
-    Order.Status.DELIVERED,
-    Order.Status.FOLLOWED_UP,
-    Order.Status.CLOSED,
-    Order.Status.CANCELLED,
-)
 
 
 def _url_or_none(name: str, *args, query: str = "") -> str | None:
@@ -378,9 +371,7 @@ def _render_detail(
     if template not in dict(EmailForm.base_fields["purpose"].choices):
         template = Communication.Purpose.ACKNOWLEDGEMENT
     processing = acts_as(user, order, *PROCESSING)
-    line_actions_open = (
-        processing and order.is_open and order.status not in EXCEPTION_CLOSED_STATUSES
-    )
+    line_actions_open = processing and order.takes_exceptions
     fulfilment_role = acts_as(user, order, Role.DISPATCHER, Role.SUPERVISOR)
     # A short line is settled on its out-of-stock page, with the customer's
     # agreement (backorder, substitute, part shipment or cancel).
@@ -438,8 +429,7 @@ def _render_detail(
         "open_exception_count": sum(
             1 for e in exceptions if e.status == OrderException.Status.OPEN
         ),
-        "can_raise_exception": order.is_open
-        and order.status not in EXCEPTION_CLOSED_STATUSES,
+        "can_raise_exception": order.takes_exceptions,
         "raise_form": form("raise_form", lambda: ExceptionRaiseForm(order=order)),
         "communications": communications,
         "email_form": form(
