@@ -284,19 +284,22 @@ def _write_zip(path: Path, files: dict[str, bytes], generated_at: datetime):
                     archive.writestr(info, content)
             raw.flush()
             os.fsync(raw.fileno())
-        digest, size = _file_sha256(Path(temporary))
+        with Path(temporary).open("rb") as written:
+            digest, size = stream_sha256(written)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return Path(temporary), digest, size
 
 
-def _file_sha256(path: Path) -> tuple[str, int]:
+def stream_sha256(file) -> tuple[str, int]:
+    """The SHA-256 and size of a binary file object, read from the start in chunks
+    (an export's ZIP here, an uploaded one in verification)."""
+    file.seek(0)
     digest, size = hashlib.sha256(), 0
-    with path.open("rb") as file:
-        while chunk := file.read(1 << 16):
-            digest.update(chunk)
-            size += len(chunk)
+    while chunk := file.read(1 << 16):
+        digest.update(chunk)
+        size += len(chunk)
     return digest.hexdigest(), size
 
 

@@ -26,7 +26,15 @@ from django.utils import timezone
 
 from .evidence import final_hash
 from .exceptions import ExportInvalid
-from .exports import EVENTS_CSV, EVENTS_JSON, FORMAT, HTML, MANIFEST, PDF
+from .exports import (
+    EVENTS_CSV,
+    EVENTS_JSON,
+    FORMAT,
+    HTML,
+    MANIFEST,
+    PDF,
+    stream_sha256,
+)
 from .models import Export, Portfolio, SignOff, Unlock
 from .services import evidence_check
 
@@ -162,17 +170,25 @@ def _is_id(value) -> bool:
     return type(value) is int and 0 < value < 2**63
 
 
-def _check_files(report, archive, manifest) -> bool:
+def _digests(archive) -> dict[str, str]:
+    """Each file's SHA-256, read once for every check that compares files (a damaged
+    member hashes as empty, so it reads as changed)."""
+    return {
+        name: hashlib.sha256(_read(archive, name) or b"").hexdigest()
+        for name in archive.namelist()
+    }
+
+
+def _check_files(report, uploaded: dict[str, str], manifest) -> bool:
     problems = []
     for name, expected in sorted(manifest["files"].items()):
-        content = _read(archive, name)
-        if content is None:
+        if name not in uploaded:
             problems.append(f"{name} is missing")
         elif not isinstance(expected, dict) or (
-            hashlib.sha256(content).hexdigest() != expected.get("sha256")
+            uploaded[name] != expected.get("sha256")
         ):
             problems.append(f"{name} has changed")
-    extra = sorted(set(archive.namelist()) - set(manifest["files"]) - {MANIFEST})
+    extra = sorted(set(uploaded) - set(manifest["files"]) - {MANIFEST})
     problems += [f"{name} was added" for name in extra]
     if problems:
         return report.add(
@@ -186,14 +202,6 @@ def _check_files(report, archive, manifest) -> bool:
     )
 
 
-def _sha256(file) -> str:
-    file.seek(0)
-    digest = hashlib.sha256()
-    while chunk := file.read(1 << 16):
-        digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _in_order(names) -> list[str]:
     return sorted(
         names,
@@ -201,7 +209,7 @@ def _in_order(names) -> list[str]:
     )
 
 
-def _check_as_exported(report, archive, digest: str, manifest) -> bool:
+def _check_as_exported(report, uploaded: dict[str, str], digest: str, manifest) -> bool:
     """Is this ZIP, or are its files, an export OrderDesk made of the portfolio?
     Answered from the checksums the Export rows keep, never from the manifest;
     when it is not, each file that differs from the export it comes from (the one
@@ -220,10 +228,6 @@ def _check_as_exported(report, archive, digest: str, manifest) -> bool:
             f"{_day(exact.finished_at or exact.requested_at)}: its SHA-256 is the "
             "one OrderDesk keeps.",
         )
-    uploaded = {}
-    for name in archive.namelist():
-        content = _read(archive, name)
-        uploaded[name] = hashlib.sha256(content or b"").hexdigest()
 
     def shared(export: Export) -> int:
         return sum(
@@ -319,8 +323,9 @@ def verify_export(file) -> VerificationReport:
         learner_username=str(manifest.get("learner_username", "")),
         generated_at=_exported_on(manifest.get("generated_at")),
     )
-    _check_files(report, archive, manifest)
-    _check_as_exported(report, archive, _sha256(file), manifest)
+    uploaded = _digests(archive)
+    _check_files(report, uploaded, manifest)
+    _check_as_exported(report, uploaded, stream_sha256(file)[0], manifest)
 
     records = _records(archive)
     recomputed = None
