@@ -9,6 +9,14 @@ CUSTOMER_SEARCH_MIN_LENGTH = 2
 CUSTOMER_SEARCH_LIMIT = 10
 
 
+def _live_customers() -> QuerySet[Customer]:
+    """Real customers (never a practice scenario's), each with its postcode upper
+    case and without spaces as compact_postcode ("LS11AA" finds "LS1 1AA")."""
+    return Customer.objects.annotate(
+        compact_postcode=Replace(Upper("postcode"), Value(" "), Value(""))
+    ).filter(practice=False)
+
+
 def customer_search(
     *, query: str, limit: int = CUSTOMER_SEARCH_LIMIT
 ) -> QuerySet[Customer]:
@@ -23,10 +31,7 @@ def customer_search(
         return Customer.objects.none()
     compact = query.replace(" ", "").upper()
     return (
-        Customer.objects.annotate(
-            compact_postcode=Replace(Upper("postcode"), Value(" "), Value(""))
-        )
-        .filter(practice=False)
+        _live_customers()
         .filter(
             Q(name__icontains=query)
             | Q(company__icontains=query)
@@ -47,11 +52,4 @@ def customers_matching(*, name: str, email: str, postcode: str) -> QuerySet[Cust
     )
     if email.strip():
         same |= Q(email__iexact=email.strip())
-    return (
-        Customer.objects.annotate(
-            compact_postcode=Replace(Upper("postcode"), Value(" "), Value(""))
-        )
-        .filter(practice=False)
-        .filter(same)
-        .order_by("pk")
-    )
+    return _live_customers().filter(same).order_by("pk")
