@@ -21,6 +21,7 @@ from orders.services import (
     shipment_record_delivery,
     verification_run,
 )
+from tests.browser.receipt import take_by_email_paying_by_card
 from tests.factories import CustomerFactory, UserFactory
 
 WORKER = "browser-test-worker"
@@ -86,13 +87,7 @@ def receive_and_confirm(page, axe, shot, held, shop) -> Order:
         line.get_by_label("Quantity").fill(str(quantity))
     expect(page.get_by_text("2 available in stock")).to_be_visible()
 
-    page.get_by_role("group", name="How the order came in").get_by_label(
-        "E-mail"
-    ).check()
-    page.get_by_role("group", name="Payment method").get_by_label(
-        "Card", exact=True
-    ).check()
-    page.get_by_label("Card number").fill("4242424242424242")
+    take_by_email_paying_by_card(page)
     shot("receipt-filled")
     axe(page, context="filled receipt form, product and customer lookups shown")
 

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from orders.models import Communication, Order
 from orders.services import order_confirm
+from tests.browser.receipt import take_by_email_paying_by_card
 from tests.factories import CustomerFactory
 
 
@@ -69,13 +70,7 @@ def test_a_customer_already_on_file_is_queried_at_receipt(
     line = page.get_by_role("group", name="Line 1", exact=True)
     line.get_by_label("Product code").fill(product.code)
     line.get_by_label("Quantity").fill("1")
-    page.get_by_role("group", name="How the order came in").get_by_label(
-        "E-mail"
-    ).check()
-    page.get_by_role("group", name="Payment method").get_by_label(
-        "Card", exact=True
-    ).check()
-    page.get_by_label("Card number").fill("4242424242424242")
+    take_by_email_paying_by_card(page)
     page.get_by_role("button", name="Receive order").click()
 
     # then nothing is saved and the page names the customer on file at the box
